@@ -1,0 +1,522 @@
+"""A Flask-Admin backend over the model layer, in the manner of Flask-Admin's pymongo one.
+
+Each declared entity gets an `EntityView`: list, search, filters, details,
+create, edit, delete, bulk delete and CSV export.  Forms are scaffolded from
+the declarations and every value goes through `Repository.clean`, so the
+admin shows exactly the messages the API and the seeds give.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
+from flask_admin.model import BaseModelView
+from flask_admin.model.ajax import AjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
+from flask_admin.model.filters import BaseFilter
+from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from werkzeug.security import generate_password_hash
+from wtforms import (
+    BooleanField,
+    Form,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    validators,
+)
+from wtforms.fields import DateField, DateTimeLocalField, IntegerField
+
+from kit import fields as kinds
+from kit.errors import InUse, KitError, ValidationError
+from kit.fields import Field, FieldError
+from kit.store import Filter, Query, Repository, Row, Store, store
+from kit.auth import MIN_PASSWORD
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
+
+
+class AdminForm(FlaskForm):
+    """Every admin form carries a CSRF token (Flask-WTF checks it on every POST)."""
+
+
+# -- filters --------------------------------------------------------------------
+
+
+class KitFilter(BaseFilter):
+    """A list filter that becomes a model-layer `Filter`; the model layer checks it again."""
+
+    labels = {
+        "eq": "equals", "ne": "not equal", "contains": "contains",
+        "startswith": "starts with", "gte": "from", "lte": "to",
+        "gt": "greater than", "lt": "less than", "empty": "is empty",
+    }
+
+    def __init__(self, field: Field, op: str, options: Any = None, data_type: str | None = None):
+        super().__init__(field.label, options, data_type)
+        self.field, self.op = field, op
+
+    def operation(self) -> str:
+        return self.labels[self.op]
+
+    def validate(self, value: str) -> bool:
+        if self.op in ("contains", "startswith", "empty"):
+            return True
+        try:
+            self.field.parse(value)
+        except (FieldError, TypeError):
+            return False
+        return True
+
+    def apply(self, query: list[Filter], value: Any) -> list[Filter]:
+        return [*query, Filter(self.field.name, self.op, value)]
+
+
+YES_NO = (("1", "yes"), ("0", "no"))
+FILTER_WIDGETS = {"date": "datepicker", "datetime": "datetimepicker"}
+
+
+def filters_for(field: Field, repo: Repository) -> list[KitFilter]:
+    """The filters a field's kind offers in the list's filter menu."""
+    if field.kind == "boolean":
+        return [KitFilter(field, "eq", YES_NO)]
+    if field.kind == "choice":
+        options = tuple(field.options.items())
+        return [KitFilter(field, op, options) for op in ("eq", "ne")] + [
+            KitFilter(field, "empty", YES_NO)
+        ]
+    if field.kind == "reference":
+        target = repo.store[field.to]
+        return [KitFilter(field, op, lambda: reference_options(target)) for op in ("eq", "ne")] + [
+            KitFilter(field, "empty", YES_NO)
+        ]
+    widget = FILTER_WIDGETS.get(field.kind)
+    ops = [op for op in field.operators if op != "empty"]
+    return [KitFilter(field, op, data_type=widget) for op in ops] + [
+        KitFilter(field, "empty", YES_NO)
+    ]
+
+
+def reference_options(target: Repository, limit: int = 500) -> list[tuple[str, str]]:
+    """Rows to pick from in a reference filter, by their title."""
+    title = target.fields[target.entity.title]
+    page = target.list(Query(sort=title.name if title.sortable else None, per_page=limit))
+    labels = target.labels(row["id"] for row in page.rows)
+    return [(str(id), label) for id, label in labels.items()]
+
+
+# -- forms ----------------------------------------------------------------------
+
+
+class ReferenceLoader(AjaxModelLoader):
+    """Feeds the searchable select of a reference field from the target's search."""
+
+    def __init__(self, name: str, target: Repository) -> None:
+        super().__init__(name, {})
+        self.target = target
+
+    def format(self, model: Row | None) -> tuple[Any, str] | None:
+        if model is None:
+            return None
+        return model["id"], self.target.label(model)
+
+    def get_one(self, pk: Any) -> Row | None:
+        try:
+            return self.target.get(pk)
+        except KitError:
+            return None
+
+    def get_list(self, query: str, offset: int = 0, limit: int = 10) -> list[Row]:
+        return self.target.list(Query(search=query, per_page=limit)).rows
+
+
+OPTIONAL = {"required": False}  # never the browser's own required popup: the kit's message shows
+
+
+def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
+    """A WTForms field for one declared field; it only carries the raw value."""
+    marker = [validators.Optional()] if not field.required else [RequiredMarker()]
+    common: dict[str, Any] = {
+        "label": field.label, "description": field.help, "validators": marker,
+        "render_kw": dict(OPTIONAL),
+    }
+    if field.kind == "boolean":
+        return BooleanField(**common)
+    if field.kind == "choice":
+        blank = [] if field.required else [SelectChoice("", "")]
+        options = [SelectChoice(value, label) for value, label in field.options.items()]
+        return SelectField(choices=blank + options, validate_choice=False, **common)
+    if field.kind == "reference":
+        placeholder = f"Search {loaders[field.name].target.entity.plural.lower()}…"
+        common["render_kw"] = {**OPTIONAL, "data-placeholder": placeholder, "data-minimum-input-length": 0}
+        return ReferenceField(loaders[field.name], allow_blank=True, **common)
+    if field.kind == "longtext":
+        return TextAreaField(**{**common, "render_kw": {**OPTIONAL, "rows": 6}})
+    if field.kind == "integer":
+        return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "number", "step": "1"}})
+    if field.kind == "money":
+        return RawField(**{**common, "render_kw": {**OPTIONAL, "inputmode": "decimal", "placeholder": "0.00"}})
+    if field.kind == "date":
+        return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "date"}})
+    if field.kind == "datetime":
+        return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "datetime-local"}})
+    input_type = {"email": "email", "url": "url"}.get(field.kind, "text")
+    return RawField(**{**common, "render_kw": {**OPTIONAL, "type": input_type}})
+
+
+class ReferenceField(AjaxSelectField):
+    """The searchable select of a reference; whether it may be empty is the model layer's call."""
+
+    def pre_validate(self, form: Form) -> None:
+        """See Repository.clean."""
+
+
+class RawField(StringField):
+    """A text input whose value the model layer parses; shows stored values in input format."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        value = self.data
+        if value is None:
+            return ""
+        if hasattr(value, "strftime") and hasattr(value, "hour"):
+            return value.strftime("%Y-%m-%dT%H:%M")
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value)
+
+
+class RequiredMarker:
+    """Marks a field required (the red star) without a WTForms check of its own."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: Form, field: Any) -> None:
+        """The model layer decides; see Repository.clean."""
+
+
+def form_data(form: Form, repo: Repository) -> dict[str, Any]:
+    """The raw values of a submitted form, references turned back into ids."""
+    data: dict[str, Any] = {}
+    for name in repo.entity.fields:
+        if name not in form:
+            continue
+        value = form[name].data
+        if isinstance(value, dict):
+            value = value.get("id")
+        data[name] = value
+    return data
+
+
+def show_errors(form: Form, error: KitError) -> None:
+    """Put each refused field's sentence beside the field; the rest in a flash."""
+    fields = getattr(error, "fields", {})
+    beside = {name: message for name, message in fields.items() if name in form}
+    for name, message in beside.items():
+        form[name].errors = [*form[name].errors, message]
+    if beside:
+        flash("Not saved: please correct the fields marked below.", "error")
+    for name, message in fields.items():
+        if name not in beside:
+            flash(message, "error")
+    if not fields:
+        flash(error.message, "error")
+
+
+# -- views ----------------------------------------------------------------------
+
+
+def role() -> str | None:
+    return current_user.role if current_user.is_authenticated else None
+
+
+class SecureView:
+    """Every admin URL needs a logged-in user; the login page says why."""
+
+    roles: tuple[str, ...] = ("admin", "editor", "viewer")
+
+    def is_accessible(self) -> bool:
+        return role() in self.roles
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if current_user.is_authenticated:
+            abort(403, "Your role can't open this page; ask an admin.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class EntityView(SecureView, BaseModelView):
+    """List, details, create, edit, delete and export of one entity's rows."""
+
+    form_base_class = AdminForm
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+
+    def __init__(self, repo: Repository, page_size: int = 20, **kwargs: Any) -> None:
+        self.repo = repo
+        entity = repo.entity
+        self.page_size = page_size
+        visible = [f for f in repo.fields.values() if not f.hidden]
+        self.column_list = list(entity.columns)
+        self.column_labels = {f.name: f.label for f in repo.fields.values()}
+        self.column_descriptions = {f.name: f.help for f in visible if f.help}
+        self.column_details_list = [f.name for f in visible]
+        self.column_export_list = [f.name for f in visible]
+        self.column_searchable_list = list(entity.search)
+        self.column_sortable_list = [f.name for f in visible if f.sortable]
+        self.column_default_sort = entity.sort
+        self.column_filters = [flt for f in visible for flt in filters_for(f, repo)]
+        self.column_formatters = {f.name: self.formatter(f) for f in visible}
+        self.column_formatters_export = {f.name: self.export_formatter(f) for f in visible}
+        self.form_ajax_refs = {
+            ref.name: ReferenceLoader(ref.name, repo.store[ref.to]) for ref in entity.references
+        }
+        kwargs.setdefault("url", entity.name)
+        super().__init__(None, entity.plural, endpoint=f"entity_{entity.name}", **kwargs)
+
+    # permissions follow the role of whoever is asking, on every request
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return role() in ("admin", "editor")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return role() in ("admin", "editor")
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return role() in ("admin", "editor")
+
+    # -- scaffolding --
+    def scaffold_pk(self) -> str:
+        return "id"
+
+    def get_pk_value(self, model: Row) -> Any:
+        return model["id"]
+
+    def scaffold_list_columns(self) -> list[str]:
+        return list(self.repo.entity.columns)
+
+    def scaffold_sortable_columns(self) -> dict[str, str]:
+        return {name: name for name in self.column_sortable_list}
+
+    def init_search(self) -> bool:
+        return bool(self.column_searchable_list)
+
+    def scaffold_filters(self, name: Any) -> list[KitFilter] | None:
+        return None  # filters are given ready-made in column_filters
+
+    def is_valid_filter(self, filter: Any) -> bool:
+        return isinstance(filter, KitFilter)
+
+    def scaffold_form(self) -> type[Form]:
+        loaders = self._form_ajax_refs or {}
+        attrs = {
+            f.name: form_field(f, loaders)
+            for f in self.repo.entity.fields.values()
+            if not f.hidden
+        }
+        return type(f"{self.repo.entity.name}_form", (self.form_base_class,), attrs)
+
+    def _get_field_value(self, model: Row, name: str) -> Any:  # type: ignore[override]
+        return model.get(name)
+
+    # -- reading --
+    def get_list(  # type: ignore[override]
+        self,
+        page: int | None,
+        sort_column: str | None,
+        sort_desc: bool,
+        search: str | None,
+        filters: Sequence[tuple[int, str, str]] | None,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> tuple[int | None, Iterable[Row]]:
+        flts: list[Filter] = []
+        for index, _name, value in filters or ():
+            flts = self._filters[index].apply(flts, value)
+        query = Query(
+            filters=flts, search=search or "", sort=sort_column, desc=bool(sort_desc),
+            page=page or 0, per_page=page_size or self.page_size,
+        )
+        try:
+            if not execute:
+                return None, self.repo.iterate(query)
+            result = self.repo.list(query)
+        except ValidationError as error:
+            flash(error.message, "error")
+            result = self.repo.list(Query(per_page=query.per_page))
+        self.remember_labels(result.rows)
+        return result.total, result.rows
+
+    def get_one(self, id: Any) -> Row | None:
+        try:
+            row = self.repo.get(id)
+        except KitError:
+            return None
+        self.remember_labels([row])
+        return row
+
+    def remember_labels(self, rows: list[Row]) -> None:
+        """Fetch the labels of every referenced row on a page in one query per reference."""
+        labels = g.setdefault("kit_labels", {})
+        for ref in self.repo.entity.references:
+            ids = {row[ref.name] for row in rows}
+            labels[(self.repo.name, ref.name)] = self.repo.store[ref.to].labels(ids)
+
+    # -- display --
+    def formatter(self, field: Field) -> Callable[..., Any]:
+        """How a value looks in the list and details: escaped text, links for references."""
+        repo = self.repo
+
+        def format_value(view: Any, context: Any, model: Row, name: str) -> Any:
+            value = model.get(name)
+            if value is None:
+                return ""
+            if field.kind == "reference":
+                labels = g.get("kit_labels", {}).get((repo.name, name), {})
+                label = labels.get(value) or repo.store[field.to].labels([value]).get(value, value)
+                url = url_for(f"entity_{field.to}.details_view", id=value)
+                return Markup('<a href="{}">{}</a>').format(url, label)
+            if field.kind == "boolean":
+                icon = "fa-check-circle text-success" if value else "fa-minus-circle text-muted"
+                return Markup('<span class="fa {}" title="{}"></span>').format(icon, field.format(value))
+            if field.kind == "url":
+                return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(value, value)
+            if field.kind == "longtext":
+                return Markup("<br>").join(escape(line) for line in value.splitlines())
+            return field.format(value)
+
+        return format_value
+
+    def export_formatter(self, field: Field) -> Callable[..., str]:
+        """How a value is written to CSV: plain text, never a spreadsheet formula."""
+        repo = self.repo
+
+        def export_value(view: Any, context: Any, model: Row, name: str) -> str:
+            value = model.get(name)
+            if field.kind == "reference" and value is not None:
+                text = repo.store[field.to].labels([value]).get(value, str(value))
+            else:
+                text = field.format(value)
+            return "'" + text if text.startswith(FORMULA_START) else text
+
+        return export_value
+
+    # -- writing --
+    def user_data(self, form: Form) -> dict[str, Any]:
+        """The values to save from a submitted form."""
+        return form_data(form, self.repo)
+
+    def create_model(self, form: Form) -> Row | bool:
+        try:
+            return self.repo.create(self.user_data(form))
+        except KitError as error:
+            show_errors(form, error)
+            return False
+
+    def update_model(self, form: Form, model: Row) -> bool:
+        try:
+            model.update(self.repo.update(model["id"], self.user_data(form)))
+        except KitError as error:
+            show_errors(form, error)
+            return False
+        return True
+
+    def delete_model(self, model: Row) -> bool:
+        try:
+            self.repo.delete(model["id"])
+        except KitError as error:
+            flash(error.message, "error")
+            return False
+        return True
+
+    def edit_form(self, obj: Row | None = None) -> Form:
+        return self._edit_form_class(self.form_data(), data=obj)
+
+    def form_data(self) -> Any:
+        return request.form if request.method == "POST" else None
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete" and not self.can_delete:
+            return False
+        return super().is_action_allowed(name)
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Delete the selected rows?"))
+    def action_delete(self, ids: list[str]) -> None:
+        try:
+            count = self.repo.delete_many(ids)
+        except (InUse, KitError) as error:
+            flash(error.message, "error")
+            return
+        noun = self.repo.entity.label if count == 1 else self.repo.entity.plural
+        flash(f"Deleted {count} {noun.lower()}.", "success")
+
+
+class DashboardView(SecureView, AdminIndexView):
+    """The admin's first page: every entity with its number of rows."""
+
+    @expose("/")
+    def index(self) -> str:
+        entities = [(repo, repo.count()) for repo in store() if not repo.name.startswith("kit_")]
+        return self.render("admin/kit_index.html", entities=entities)
+
+
+class UserView(EntityView):
+    """Users, for admins only; a password typed here is stored hashed."""
+
+    roles = ("admin",)
+
+    def scaffold_form(self) -> type[Form]:
+        form_class = super().scaffold_form()
+        form_class.password = PasswordField(
+            "Password", description=f"At least {MIN_PASSWORD} characters. Empty keeps the current one.",
+            render_kw=dict(OPTIONAL, autocomplete="new-password"),
+        )
+        return form_class
+
+    def create_model(self, form: Form) -> Row | bool:
+        if not form.password.data:
+            form.password.errors = ["Password is required."]
+            return False
+        return super().create_model(form)
+
+    def user_data(self, form: Form) -> dict[str, Any]:
+        data = form_data(form, self.repo)
+        password = form.password.data or ""
+        if password:
+            if len(password) < MIN_PASSWORD:
+                raise ValidationError({"password": f"Password must have at least {MIN_PASSWORD} characters."})
+            # A new password also ends every session of that user.
+            data.update(password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
+        return data
+
+
+def init_app(app: Flask) -> Admin:
+    """Admin screens at /admin/ for every declared entity, and users for admins."""
+    admin = Admin(
+        app,
+        name=app.config["APP_NAME"],
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/kit_base.html"),
+        index_view=DashboardView(name="Dashboard", url="/admin"),
+    )
+    kit_store: Store = app.extensions["kit.store"]
+    for repo in kit_store:
+        if not repo.name.startswith("kit_"):
+            admin.add_view(EntityView(repo, page_size=app.config["PAGE_SIZE"]))
+    admin.add_view(UserView(kit_store["kit_user"], page_size=app.config["PAGE_SIZE"], url="users"))
+    return admin

@@ -1,0 +1,175 @@
+"""Logging in: users with hashed passwords, sessions that logout really ends, CSRF everywhere."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from typing import Any
+
+import click
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import EmailField, PasswordField
+from wtforms.validators import InputRequired
+
+from kit.errors import KitError
+from kit.store import Row, store
+
+# The blueprint also puts kit/templates on the template path, after the project's templates/.
+bp = Blueprint("auth", __name__, template_folder="templates")
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
+
+MIN_PASSWORD = 10
+
+
+class User(UserMixin):
+    """The logged-in person; the session holds their id and current session token."""
+
+    def __init__(self, row: Row) -> None:
+        self.row = row
+        self.id = row["id"]
+        self.email = row["email"]
+        self.role = row["role"]
+
+    def get_id(self) -> str:
+        # Flask-Login's "alternative token": a new token after logout voids old cookies.
+        return f"{self.row['id']}:{self.row['session_token']}"
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """The user a session cookie names, if its token is still the current one."""
+    id, _, secret = token.partition(":")
+    try:
+        row = store()["kit_user"].get(id)
+    except KitError:
+        return None
+    current = row["session_token"] or ""
+    if not row["active"] or not current or not hmac.compare_digest(current, secret):
+        return None
+    return User(row)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired("Email is required.")])
+    password = PasswordField("Password", validators=[InputRequired("Password is required.")])
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login() -> Any:
+    """The login page; sends the user on to where they were going."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is None:
+            flash("Wrong email or password.", "error")
+        else:
+            target = request.args.get("next", "")
+            session.clear()  # a fresh session: nothing from before the login survives it
+            login_user(user)
+            return redirect(target if is_local(target) else url_for("admin.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=("POST",))
+def logout() -> Any:
+    """End the session here and on the server: the old cookie stops working."""
+    if current_user.is_authenticated:
+        store()["kit_user"].update(current_user.id, {"session_token": secrets.token_hex(16)})
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def is_local(target: str) -> bool:
+    """Only paths on this site may be redirected to after login."""
+    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    users = store()["kit_user"]
+    try:
+        row = users.find("email", email)
+    except KitError:
+        row = None
+    if row is None or not row["active"] or not row["password_hash"]:
+        check_password_hash(dummy_hash(), password)  # same time whether or not the email exists
+        return None
+    if not check_password_hash(row["password_hash"], password):
+        return None
+    if not row["session_token"]:
+        row = users.update(row["id"], {"session_token": secrets.token_hex(16)})
+    return User(row)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def save_user(email: str, password: str, role: str = "admin", name: str = "") -> Row:
+    """Create the user, or give an existing one this password and role."""
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+    users = store()["kit_user"]
+    values = {
+        "role": role,
+        "active": True,
+        "password_hash": generate_password_hash(password),
+        "session_token": secrets.token_hex(16),
+    }
+    try:
+        existing = users.find("email", email)
+        if existing:
+            return users.update(existing["id"], values)
+        return users.create({"email": email, "name": name, **values})
+    except KitError as error:
+        raise click.ClickException(error.message) from None
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="admin")
+@click.password_option(help="Asked for when not given.")
+def create_admin(email: str, role: str, password: str) -> None:
+    """Make a login for the admin (or reset an existing one's password)."""
+    user = save_user(email, password, role)
+    click.echo(f"User {user['email']} saved with role {user['role']}.")
+
+
+def first_login(app: Flask) -> None:
+    """With no users yet, make one with a random password and say how to log in, once."""
+    email = app.config["ADMIN_EMAIL"]
+    with app.app_context():
+        if not email or store()["kit_user"].count():
+            return
+        password = secrets.token_urlsafe(12)
+        try:
+            save_user(email, password, "admin", "Admin")
+        except click.ClickException:
+            return  # another worker made it first
+    click.secho(
+        f"\n  First start: log in at /admin/ as {email} with password {password}\n"
+        "  Change it with: flask create-admin " + email + "\n",
+        fg="yellow",
+        err=True,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Login pages, the current user, CSRF checks on every POST, `flask create-admin`."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(create_admin)
+    first_login(app)

@@ -1,0 +1,110 @@
+"""Every setting in one table: it feeds app.config, .env.example and the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from flask import Flask
+
+from kit.errors import StartupError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default, what it does, how to read it."""
+
+    name: str
+    default: str
+    help: str
+    kind: type = str
+
+
+SETTINGS = (
+    Setting("APP_NAME", "Shopfront", "Name shown in the title bar, the admin and the landing page."),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///instance/app.db",
+        "Where the data lives. SQLite by default; postgresql://user:pass@host/db for PostgreSQL.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs sessions and CSRF tokens. Empty: a random key is made once and kept "
+        "in instance/secret_key. Set a long random value in production.",
+    ),
+    Setting("PRODUCTION", "false", "true on a public server: refuses a weak SECRET_KEY or DEBUG.", bool),
+    Setting("DEBUG", "false", "true shows tracebacks in the browser. Never in production.", bool),
+    Setting("HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."),
+    Setting("PORT", "5000", "Port `python app.py` listens on.", int),
+    Setting("SEED_ON_START", "true", "Load the demo data from seed/ when the database is empty.", bool),
+    Setting(
+        "ADMIN_EMAIL",
+        "admin@example.com",
+        "Login made on the first start, with a random password printed once.",
+    ),
+    Setting("PAGE_SIZE", "20", "Rows per page in admin lists.", int),
+)
+
+WORDS = {"true": True, "yes": True, "on": True, "1": True,
+         "false": False, "no": False, "off": False, "0": False, "": False}
+
+
+class SettingError(StartupError):
+    """A setting whose value can't be read; the message names it."""
+
+
+def parse(setting: Setting, raw: str) -> Any:
+    """The value of `raw` for `setting`; booleans are words, never "is set"."""
+    text = raw.strip()
+    if setting.kind is bool:
+        if text.lower() not in WORDS:
+            raise SettingError(f"{setting.name} must be true or false, not '{raw}'.")
+        return WORDS[text.lower()]
+    if setting.kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingError(f"{setting.name} must be a whole number, not '{raw}'.") from None
+    return text
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill app.config from defaults, then .env, then the environment, then overrides."""
+    root = Path(app.root_path)
+    from_file = dotenv_values(root / ".env")
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.name, from_file.get(setting.name) or setting.default)
+        app.config[setting.name] = parse(setting, raw or "")
+    app.config.update(overrides or {})
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        # A relative SQLite path is relative to the project, not to wherever it was started.
+        app.config["DATABASE_URL"] = f"sqlite:///{root / url.removeprefix('sqlite:///')}"
+    if not app.config["SECRET_KEY"] and not app.config["PRODUCTION"]:
+        app.config["SECRET_KEY"] = local_secret(instance / "secret_key")
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["PRODUCTION"]
+
+
+def local_secret(path: Path) -> str:
+    """A random key made on first use and kept in the git-ignored instance folder."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def env_example() -> str:
+    """The text of .env.example, made from the settings table."""
+    blocks = ["# Copy to .env and change what you need. Every setting the kit reads is here."]
+    for setting in SETTINGS:
+        blocks.append(f"# {setting.help}\n{setting.name}={setting.default}")
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,378 @@
+"""Field kinds: what a value of each kind may be, how it is stored and shown.
+
+Every value that reaches the database passes through `Field.clean`, whether it
+came from an admin form, the API, a seed file or a page of the app.  `clean`
+accepts strings (forms, CSV, query strings) as well as native Python values
+and returns the native value, or raises `FieldError` with one sentence that
+names the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+Value = Any
+"""A cleaned Python value of a field: str, int, Decimal, bool, date, datetime or None."""
+
+
+class FieldError(ValueError):
+    """A value that a field refuses; the message is shown to the user as is."""
+
+
+class Field:
+    """One declared column of an entity."""
+
+    kind: ClassVar[str] = "text"
+    operators: ClassVar[tuple[str, ...]] = ("eq", "ne", "contains", "startswith", "empty")
+    sortable: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        required: bool = False,
+        unique: bool = False,
+        default: Value = None,
+        help: str = "",
+        hidden: bool = False,
+    ) -> None:
+        self.name = name
+        self.hidden = hidden
+        self.label = label or name.replace("_", " ").capitalize()
+        self.required = required
+        self.unique = unique
+        self.default = default
+        self.help = help
+        self.entity = ""  # set when the entity is declared
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        """The column type this kind is stored as."""
+        return sa.UnicodeText()
+
+    def clean(self, raw: Value) -> Value:
+        """Return `raw` as this field's Python value, or raise FieldError."""
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            if self.required:
+                raise FieldError(f"{self.label} is required.")
+            return None
+        return self.parse(raw)
+
+    def parse(self, raw: Value) -> Value:
+        """Convert a non-empty raw value; kinds override this."""
+        if not isinstance(raw, str):
+            raise FieldError(f"{self.label} must be text.")
+        return raw.strip()
+
+    def initial(self) -> Value:
+        """The value a new row starts with (a callable default is called)."""
+        return self.default() if callable(self.default) else self.default
+
+    def to_db(self, value: Value) -> Value:
+        """The cleaned value as it is written to the column."""
+        return value
+
+    def from_db(self, value: Value) -> Value:
+        """The column value as the cleaned Python value."""
+        return value
+
+    def format(self, value: Value) -> str:
+        """The value as text for a person: lists, exports, labels."""
+        return "" if value is None else str(value)
+
+    def error(self, problem: str) -> FieldError:
+        return FieldError(f"{self.label} {problem}")
+
+
+class Text(Field):
+    """A short, one-line text."""
+
+    kind = "text"
+
+    def __init__(self, name: str, *, max_length: int = 200, **options: Any) -> None:
+        super().__init__(name, **options)
+        self.max_length = max_length
+
+    def parse(self, raw: Value) -> Value:
+        value = super().parse(raw)
+        if len(value) > self.max_length:
+            raise self.error(f"must be at most {self.max_length} characters.")
+        return value
+
+
+class LongText(Field):
+    """Several paragraphs of text."""
+
+    kind = "longtext"
+    sortable = False
+
+    def __init__(self, name: str, *, max_length: int = 20_000, **options: Any) -> None:
+        super().__init__(name, **options)
+        self.max_length = max_length
+
+    def parse(self, raw: Value) -> Value:
+        if not isinstance(raw, str):
+            raise self.error("must be text.")
+        value = raw.strip().replace("\r\n", "\n")
+        if len(value) > self.max_length:
+            raise self.error(f"must be at most {self.max_length} characters.")
+        return value
+
+
+class Email(Text):
+    """An email address, kept in lower case so it can be a natural key."""
+
+    kind = "email"
+    pattern = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    def parse(self, raw: Value) -> Value:
+        value = super().parse(raw).lower()
+        if not self.pattern.match(value):
+            raise self.error("must be an email address like name@example.com.")
+        return value
+
+
+class Url(Text):
+    """A web address; only http and https, so a stored link can't run script."""
+
+    kind = "url"
+    pattern = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+    def __init__(self, name: str, *, max_length: int = 2000, **options: Any) -> None:
+        super().__init__(name, max_length=max_length, **options)
+
+    def parse(self, raw: Value) -> Value:
+        value = super().parse(raw)
+        if not self.pattern.match(value):
+            raise self.error("must be a web address starting with http:// or https://.")
+        return value
+
+
+NUMBER_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "empty")
+
+
+class Integer(Field):
+    """A whole number, optionally bounded."""
+
+    kind = "integer"
+    operators = NUMBER_OPERATORS
+
+    def __init__(
+        self, name: str, *, min: int | None = None, max: int | None = None, **options: Any
+    ) -> None:
+        super().__init__(name, **options)
+        self.min, self.max = min, max
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.BigInteger()
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, bool):
+            raise self.error("must be a whole number.")
+        if isinstance(raw, int):
+            value = raw
+        else:
+            try:
+                value = int(str(raw).strip().replace(",", "").replace("_", ""))
+            except ValueError:
+                raise self.error("must be a whole number.") from None
+        return self.bounded(value)
+
+    def bounded(self, value: Any) -> Any:
+        if self.min is not None and value < self.min:
+            raise self.error(f"must be at least {self.format(self.min)}.")
+        if self.max is not None and value > self.max:
+            raise self.error(f"must be at most {self.format(self.max)}.")
+        if abs(value) >= 2**63 // 100:
+            raise self.error("is too large.")
+        return value
+
+
+class Money(Integer):
+    """An exact amount with two decimals, stored as whole cents (no float anywhere)."""
+
+    kind = "money"
+    cents = Decimal("0.01")
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, (bool, float)):
+            # A float has already lost exactness; ask for text or Decimal.
+            raise self.error("must be an amount like 12.50.")
+        text = str(raw).strip().lstrip("$€£").replace(",", "").replace("_", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise self.error("must be an amount like 12.50.") from None
+        if not value.is_finite():
+            raise self.error("must be an amount like 12.50.")
+        if value != value.quantize(self.cents):
+            raise self.error("can have at most two decimals.")
+        return self.bounded(value.quantize(self.cents))
+
+    def to_db(self, value: Value) -> Value:
+        return None if value is None else int(value * 100)
+
+    def from_db(self, value: Value) -> Value:
+        return None if value is None else (Decimal(value) / 100).quantize(self.cents)
+
+    def format(self, value: Value) -> str:
+        return "" if value is None else f"{value:,.2f}"
+
+
+class Boolean(Field):
+    """Yes or no."""
+
+    kind = "boolean"
+    operators = ("eq",)
+    words = {
+        "true": True, "yes": True, "y": True, "1": True, "on": True,
+        "false": False, "no": False, "n": False, "0": False, "off": False,
+    }
+
+    def __init__(self, name: str, *, default: Value = False, **options: Any) -> None:
+        super().__init__(name, default=default, **options)
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Boolean()
+
+    def clean(self, raw: Value) -> Value:
+        if raw is None or raw == "":
+            return False  # an unticked box is "no", never "missing"
+        return self.parse(raw)
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in self.words:
+            raise self.error("must be yes or no.")
+        return self.words[word]
+
+    def from_db(self, value: Value) -> Value:
+        return None if value is None else bool(value)
+
+    def format(self, value: Value) -> str:
+        return {True: "yes", False: "no"}.get(value, "")
+
+
+class Date(Field):
+    """A calendar day, written 2026-11-26."""
+
+    kind = "date"
+    operators = NUMBER_OPERATORS
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Date()
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise self.error("must be a date like 2026-11-26.") from None
+
+    def format(self, value: Value) -> str:
+        return "" if value is None else value.isoformat()
+
+
+class DateTime(Field):
+    """A moment, stored in UTC without a zone, written 2026-11-26 14:30."""
+
+    kind = "datetime"
+    operators = NUMBER_OPERATORS
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.DateTime()
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, dt.datetime):
+            value = raw
+        elif isinstance(raw, dt.date):
+            value = dt.datetime.combine(raw, dt.time())
+        else:
+            text = str(raw).strip().replace("Z", "+00:00")
+            try:
+                value = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise self.error("must be a date and time like 2026-11-26 14:30.") from None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.replace(microsecond=0)
+
+    def format(self, value: Value) -> str:
+        return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+class Choice(Field):
+    """One of a fixed list of options, given as values or (value, label) pairs."""
+
+    kind = "choice"
+    operators = ("eq", "ne", "empty")
+
+    def __init__(
+        self, name: str, options: Sequence[str | tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(name, **kwargs)
+        self.options: dict[str, str] = {}
+        for option in options:
+            value, label = option if isinstance(option, tuple) else (option, option)
+            self.options[value] = label.replace("_", " ").capitalize() if label == value else label
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.Unicode(max(len(value) for value in self.options))
+
+    def parse(self, raw: Value) -> Value:
+        value = str(raw).strip()
+        if value in self.options:
+            return value
+        for key, label in self.options.items():
+            if value.lower() == label.lower():
+                return key
+        listed = ", ".join(self.options)
+        raise self.error(f"must be one of: {listed}.")
+
+    def format(self, value: Value) -> str:
+        return "" if value is None else self.options.get(value, value)
+
+
+class Reference(Field):
+    """A link to one row of another entity (or of the same one), stored as its id."""
+
+    kind = "reference"
+    operators = ("eq", "ne", "empty")
+
+    def __init__(self, name: str, to: str | None = None, **options: Any) -> None:
+        super().__init__(name, **options)
+        self.to = to or name
+
+    def sql_type(self) -> sa.types.TypeEngine[Any]:
+        return sa.BigInteger()
+
+    def parse(self, raw: Value) -> Value:
+        if isinstance(raw, bool):
+            raise self.error("must be the id of a row.")
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise self.error("must be the id of a row.") from None
+        if value < 1:
+            raise self.error("must be the id of a row.")
+        return value
+
+
+KINDS: dict[str, type[Field]] = {
+    kind.kind: kind
+    for kind in (Text, LongText, Email, Url, Integer, Money, Boolean, Date, DateTime, Choice, Reference)
+}

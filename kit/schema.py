@@ -1,0 +1,192 @@
+"""Entity declarations and the checks that run on them at start-up."""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Iterable, Sequence
+
+from kit.errors import StartupError
+from kit.fields import Field, Reference
+
+MANAGED = ("id", "created_at", "updated_at")
+"""Columns the kit owns on every table; no declaration may use these names."""
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class DeclarationError(StartupError):
+    """A mistake in models.py, told in one sentence naming entity and field."""
+
+
+class Entity:
+    """A kind of thing the product stores: a table, its admin screens and its API."""
+
+    def __init__(
+        self,
+        name: str,
+        *fields: Field,
+        label: str | None = None,
+        plural: str | None = None,
+        title: str | None = None,
+        key: str | None = None,
+        order: str = "-id",
+        search: Sequence[str] = (),
+        columns: Sequence[str] = (),
+        help: str = "",
+    ) -> None:
+        self.name = name
+        self.fields: dict[str, Field] = {}
+        self.label = label or name.replace("_", " ").capitalize()
+        self.plural = plural or f"{self.label}s"
+        self.help = help
+        self._declared = fields
+        self._title, self._key, self.order = title, key, order
+        self._search, self._columns = tuple(search), tuple(columns)
+
+    def __repr__(self) -> str:
+        return f"Entity({self.name!r})"
+
+    @property
+    def title(self) -> str:
+        """The field that labels a row where it is referenced: `title=` or the first text."""
+        return self._title or next(
+            (f.name for f in self.fields.values() if f.kind in ("text", "email")), "id"
+        )
+
+    @property
+    def key(self) -> str | None:
+        """The natural key seed files use to refer to a row: `key=` or the first unique field."""
+        return self._key or next((f.name for f in self.fields.values() if f.unique), None)
+
+    @property
+    def search(self) -> tuple[str, ...]:
+        """Fields the search box looks in: `search=` or every short text field."""
+        return self._search or tuple(
+            f.name for f in self.fields.values() if f.kind in ("text", "email")
+        )
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Fields shown in the list: `columns=` or the first six that fit a list."""
+        return self._columns or tuple(
+            f.name for f in self.fields.values() if f.kind != "longtext"
+        )[:6]
+
+    @property
+    def references(self) -> list[Reference]:
+        return [f for f in self.fields.values() if isinstance(f, Reference)]
+
+    @property
+    def sort(self) -> tuple[str, bool]:
+        """The default order as (field name, descending)."""
+        return self.order.lstrip("-"), self.order.startswith("-")
+
+    def check(self, builtin: bool = False) -> None:
+        """Raise DeclarationError for the first mistake in this entity alone."""
+        where = f"Entity '{self.name}'"
+        if not isinstance(self.name, str) or not NAME.match(self.name):
+            raise DeclarationError(
+                f"{where}: names are lower-case letters, digits and underscores."
+            )
+        if self.name.startswith("kit_") and not builtin:
+            raise DeclarationError(f"{where}: the prefix 'kit_' is reserved for the kit.")
+        self.fields = {}
+        for field in self._declared:
+            if not isinstance(field, Field):
+                raise DeclarationError(
+                    f"{where}: {field!r} is not a field kind; use Text, Integer, Money, ..."
+                )
+            where_field = f"{where}, field '{field.name}'"
+            if not isinstance(field.name, str) or not NAME.match(field.name):
+                raise DeclarationError(
+                    f"{where_field}: names are lower-case letters, digits and underscores."
+                )
+            if field.name in MANAGED:
+                raise DeclarationError(f"{where_field}: '{field.name}' is managed by the kit.")
+            if field.name in self.fields:
+                raise DeclarationError(f"{where_field}: declared twice.")
+            field.entity = self.name
+            self.fields[field.name] = field
+        for option, names in (("search", self._search), ("columns", self._columns)):
+            self._check_names(option, names)
+        for option, name in (("title", self._title), ("key", self._key), ("order", self.sort[0])):
+            if name is not None:
+                self._check_names(option, [name])
+
+    def _check_names(self, option: str, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in self.fields and name not in MANAGED:
+                raise DeclarationError(
+                    f"Entity '{self.name}', {option}: there is no field '{name}'."
+                )
+
+
+class Schema:
+    """Every entity of the product, checked together."""
+
+    def __init__(self, entities: Iterable[Entity], builtins: Iterable[Entity] = ()) -> None:
+        self.entities: dict[str, Entity] = {}
+        declared = [(entity, False) for entity in entities]
+        for entity, builtin in [*declared, *((entity, True) for entity in builtins)]:
+            if not isinstance(entity, Entity):
+                raise DeclarationError(f"{entity!r} is not an Entity.")
+            entity.check(builtin)
+            if entity.name in self.entities:
+                raise DeclarationError(f"Entity '{entity.name}' is declared twice.")
+            self.entities[entity.name] = entity
+        for entity in self.entities.values():
+            for ref in entity.references:
+                if ref.to not in self.entities:
+                    raise DeclarationError(
+                        f"Entity '{entity.name}', field '{ref.name}': "
+                        f"there is no entity '{ref.to}' to refer to."
+                    )
+
+    @classmethod
+    def from_module(cls, module: types.ModuleType, builtins: Iterable[Entity] = ()) -> Schema:
+        """Every Entity defined at the top of a models module, in the order written."""
+        declared = [value for value in vars(module).values() if isinstance(value, Entity)]
+        return cls(declared, builtins)
+
+    @property
+    def declared(self) -> list[Entity]:
+        """The product's own entities, without the kit's (users)."""
+        return [e for e in self.entities.values() if not e.name.startswith("kit_")]
+
+    def __getitem__(self, name: str) -> Entity:
+        return self.entities[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entities.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.entities
+
+    def load_order(self) -> list[Entity]:
+        """Entities so that each comes after those it refers to (self-references aside)."""
+        done: dict[str, Entity] = {}
+
+        def visit(entity: Entity, path: tuple[str, ...]) -> None:
+            if entity.name in done:
+                return
+            if entity.name in path:
+                cycle = " -> ".join((*path, entity.name))
+                raise DeclarationError(f"Entities refer to each other in a circle: {cycle}.")
+            for ref in entity.references:
+                if ref.to != entity.name:
+                    visit(self.entities[ref.to], (*path, entity.name))
+            done[entity.name] = entity
+
+        for entity in self.entities.values():
+            visit(entity, ())
+        return list(done.values())
+
+    def referrers(self, name: str) -> list[tuple[Entity, Reference]]:
+        """Every (entity, field) that refers to entity `name`."""
+        return [
+            (entity, ref)
+            for entity in self.entities.values()
+            for ref in entity.references
+            if ref.to == name
+        ]

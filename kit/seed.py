@@ -1,0 +1,210 @@
+"""Demo data: one CSV file per entity in seed/, loaded all-or-nothing.
+
+A reference column holds the natural key of the row it points to (the
+customer's email, the category's name), never a raw id.  Loading twice adds
+nothing: rows whose key is already stored are left as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from kit.errors import ValidationError
+from kit.fields import Reference
+from kit.store import Repository, Row, Store, store
+
+PROGRESS_FROM = 5_000
+"""Files with more rows than this show a progress bar."""
+
+
+class SeedError(click.ClickException):
+    """A seed file the kit can't load; names file, row and field."""
+
+
+class SeedFile:
+    """One entity's CSV file: its rows as raw strings, with their row numbers."""
+
+    def __init__(self, path: Path, repo: Repository, root: Path) -> None:
+        self.path, self.repo = path, repo
+        self.name = path.relative_to(root.parent).as_posix()
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or []
+            self.rows = list(reader)
+        unknown = [h for h in header if h not in repo.entity.fields or repo.fields[h].hidden]
+        if unknown:
+            raise SeedError(
+                f"{self.name}: column '{unknown[0]}' is not a field of {repo.name}; "
+                f"fields are: {', '.join(repo.entity.fields)}."
+            )
+
+    def where(self, number: int, field: str | None = None) -> str:
+        """'seed/order.csv, row 12, customer' (row 1 is the header, as in a spreadsheet)."""
+        place = f"{self.name}, row {number}"
+        return f"{place}, {field}" if field else place
+
+
+class Loader:
+    """Loads every seed file into the store inside one transaction."""
+
+    def __init__(self, kit_store: Store, folder: Path) -> None:
+        self.store, self.folder = kit_store, folder
+        self.files: list[SeedFile] = []
+        names = {repo.name for repo in kit_store}
+        for path in sorted(folder.glob("*.csv")):
+            if path.stem not in names or path.stem.startswith("kit_"):
+                raise SeedError(f"{path.relative_to(folder.parent)}: there is no entity '{path.stem}' in models.py.")
+        for entity in kit_store.schema.load_order():
+            path = folder / f"{entity.name}.csv"
+            if path.exists():
+                self.files.append(SeedFile(path, kit_store[entity.name], folder))
+
+    def run(self, reset: bool = False) -> dict[str, int]:
+        """Load all files; returns rows added per entity. On any error nothing changes."""
+        added: dict[str, int] = {}
+        with self.store.transaction() as conn:
+            if reset:
+                for repo in reversed(list(self.store)):
+                    if not repo.name.startswith("kit_"):
+                        conn.execute(repo.table.delete())
+            for seed in self.files:
+                added[seed.repo.name] = self.load_file(seed, conn)
+        return added
+
+    def load_file(self, seed: SeedFile, conn: sa.Connection) -> int:
+        repo = seed.repo
+        key = repo.entity.key
+        if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
+            return 0  # no natural key: a file is loaded only into an empty table
+        present = self.existing_keys(repo, key, seed, conn) if key else set()
+        resolved = {ref.name: self.resolve(seed, ref, conn) for ref in repo.entity.references
+                    if ref.to != repo.name}
+        rows, deferred = [], []
+        for number, raw in enumerate(seed.rows, start=2):
+            row = self.clean(seed, number, raw, resolved)
+            if key and row[key] in present:
+                continue
+            if key:
+                present.add(row[key])
+            rows.append(row)
+            deferred.append((number, raw))
+        count = repo.load(self.progress(rows, repo.name), conn)
+        self.link_self_references(seed, deferred, conn)
+        return count
+
+    def clean(self, seed: SeedFile, number: int, raw: dict[str, Any], resolved: dict[str, dict[str, int]]) -> Row:
+        data: dict[str, Any] = {}
+        for name, value in raw.items():
+            field = seed.repo.fields[name]
+            if isinstance(field, Reference) and value:
+                if field.to == seed.repo.name:
+                    continue  # linked once the whole file is in
+                if value not in resolved[name]:
+                    target = self.store[field.to].entity
+                    raise SeedError(f"{seed.where(number, name)}: no {target.label.lower()} '{value}'.")
+                value = resolved[name][value]
+            data[name] = value
+        try:
+            return seed.repo.clean(data, check_db=False)
+        except ValidationError as error:
+            field, message = next(iter(error.fields.items()))
+            raise SeedError(f"{seed.where(number, field)}: {message}") from None
+
+    def existing_keys(self, repo: Repository, key: str, seed: SeedFile, conn: sa.Connection) -> set[Any]:
+        field = repo.fields[key]
+        return {field.from_db(v) for v in conn.execute(sa.select(repo.table.c[key])).scalars()}
+
+    def resolve(self, seed: SeedFile, ref: Reference, conn: sa.Connection) -> dict[str, int]:
+        """Natural key text -> id for every value a reference column of the file uses."""
+        target = self.store[ref.to]
+        key = target.entity.key or target.entity.title
+        field = target.fields[key]
+        wanted = {row.get(ref.name) for row in seed.rows} - {None, ""}
+        by_text: dict[str, int] = {}
+        cleaned = {}
+        for text in wanted:
+            try:
+                cleaned[field.to_db(field.clean(text))] = text
+            except ValueError:
+                continue  # reported as "no such row" where it is used
+        values = list(cleaned)
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            statement = sa.select(target.table.c[key], target.table.c.id).where(target.table.c[key].in_(chunk))
+            for value, id in conn.execute(statement):
+                by_text[cleaned[value]] = id
+        return by_text
+
+    def link_self_references(self, seed: SeedFile, rows: list[tuple[int, dict[str, Any]]], conn: sa.Connection) -> None:
+        """Fill references to rows of the same file, now that they are all stored."""
+        repo = seed.repo
+        for ref in repo.entity.references:
+            if ref.to != repo.name or not any(raw.get(ref.name) for _, raw in rows):
+                continue
+            ids = self.resolve(seed, ref, conn)
+            key = repo.entity.key or repo.entity.title
+            for number, raw in rows:
+                value = raw.get(ref.name)
+                if not value:
+                    continue
+                if value not in ids:
+                    raise SeedError(f"{seed.where(number, ref.name)}: no {repo.entity.label.lower()} '{value}'.")
+                own = repo.fields[key].to_db(repo.fields[key].clean(raw[key]))
+                conn.execute(repo.table.update().where(repo.table.c[key] == own).values({ref.name: ids[value]}))
+
+    def progress(self, rows: list[Row], name: str) -> Iterator[Row]:
+        if len(rows) < PROGRESS_FROM:
+            yield from rows
+            return
+        with click.progressbar(rows, label=f"Loading {name}", file=None) as bar:
+            yield from bar
+
+
+def seed_folder(app: Flask) -> Path:
+    return Path(app.root_path) / "seed"
+
+
+def load(app: Flask, reset: bool = False) -> str:
+    """Load the seed folder into the app's store; returns the one-line summary."""
+    started = time.perf_counter()
+    added = Loader(store(), seed_folder(app)).run(reset=reset)
+    total, tables = sum(added.values()), sum(1 for n in added.values() if n)
+    seconds = time.perf_counter() - started
+    return f"Seeded {total:,} rows in {tables} tables in {seconds:.1f} s."
+
+
+@click.command("seed")
+@click.option("--reset", is_flag=True, help="Delete every row first, then load the files.")
+@with_appcontext
+def seed_command(reset: bool) -> None:
+    """Load the demo data in seed/ (all-or-nothing; running it twice adds nothing)."""
+    click.echo(load(current_app, reset=reset))
+
+
+def seed_on_start(app: Flask) -> None:
+    """On the first start, an empty database gets the demo data."""
+    if not app.config["SEED_ON_START"]:
+        return
+    with app.app_context():
+        kit_store = store()
+        if any(repo.count() for repo in kit_store if not repo.name.startswith("kit_")):
+            return
+        try:
+            click.echo(load(app), err=True)
+        except SeedError as error:
+            click.secho(f"Demo data not loaded: {error.message}", fg="red", err=True)
+
+
+def init_app(app: Flask) -> None:
+    """`flask seed`, and the demo data on an empty database."""
+    app.cli.add_command(seed_command)
+    seed_on_start(app)

@@ -1,0 +1,493 @@
+"""The model layer: the only code that reads or writes rows.
+
+`Store` owns the dataset connection and makes the declared schema at start-up;
+`Repository` is one entity's rows.  Every statement is built with SQLAlchemy
+from declared names only and binds every value, so no user string is ever
+part of the SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import dataset
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from kit.errors import Conflict, InUse, NotFound, ValidationError
+from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
+from kit.schema import DeclarationError, Entity, Schema
+from kit.users import USER
+
+Row = dict[str, Value]
+"""One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`."""
+
+MAX_PAGE_SIZE = 500
+
+COMPARISONS = {
+    "eq": operator.eq, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
+}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """`field op value`, e.g. Filter("price", "gte", "10"); ops are those the field's kind allows."""
+
+    field: str
+    op: str
+    value: Value
+
+
+@dataclass
+class Page:
+    """One page of a list, with the total number of matching rows."""
+
+    rows: list[Row]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Query:
+    """What a list asks for; every name in it is checked against the declaration."""
+
+    filters: Sequence[Filter] = ()
+    search: str = ""
+    sort: str | None = None
+    desc: bool = False
+    page: int = 0
+    per_page: int = 20
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class Store:
+    """Every entity's rows in one database, reached through dataset."""
+
+    def __init__(self, url: str, schema: Schema) -> None:
+        self.schema = schema
+        self.db = dataset.Database(
+            url,
+            ensure_schema=False,
+            on_connect_statements=["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]
+            if url.startswith("sqlite")
+            else [],
+        )
+        self.metadata = sa.MetaData()
+        self.repositories = {
+            entity.name: Repository(self, entity) for entity in schema
+        }
+
+    def __getitem__(self, name: str) -> Repository:
+        try:
+            return self.repositories[name]
+        except KeyError:
+            raise NotFound(f"There is no entity '{name}'.") from None
+
+    def __iter__(self) -> Iterator[Repository]:
+        return iter(self.repositories.values())
+
+    @property
+    def connection(self) -> sa.Connection:
+        return self.db.executable
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """All writes inside commit together or not at all."""
+        with self.db:
+            yield self.db.executable
+
+    def release(self) -> None:
+        """Give this thread's connection back to the pool (dataset keeps one per thread)."""
+        if not self.db.in_transaction:
+            # dataset has no public call for this; commit() uses the same one.
+            self.db._release_connection()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def sync(self) -> None:
+        """Make every declared table, column and index; never drops anything."""
+        inspector = sa.inspect(self.db.engine)
+        existing = set(inspector.get_table_names())
+        for repo in self:
+            with self.transaction() as conn:
+                repo.sync(conn, inspector if repo.entity.name in existing else None)
+
+
+class Repository:
+    """One entity's rows: list, get, create, update, delete, bulk load."""
+
+    def __init__(self, store: Store, entity: Entity) -> None:
+        self.store = store
+        self.entity = entity
+        self.name = entity.name
+        managed: dict[str, Field] = {
+            "id": Integer("id", label="ID"),
+            "created_at": DateTime("created_at", label="Created"),
+            "updated_at": DateTime("updated_at", label="Updated"),
+        }
+        self.fields: dict[str, Field] = {**entity.fields, **managed}
+        self.table = sa.Table(
+            entity.name,
+            store.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            *(sa.Column(f.name, f.sql_type()) for f in entity.fields.values()),
+            sa.Column("created_at", sa.DateTime),
+            sa.Column("updated_at", sa.DateTime),
+        )
+
+    def __repr__(self) -> str:
+        return f"Repository({self.name!r})"
+
+    # -- schema --------------------------------------------------------------
+
+    def sync(self, conn: sa.Connection, inspector: sa.Inspector | None) -> None:
+        """Create the table, add missing columns, add missing indexes."""
+        if inspector is None:
+            self.table.create(conn)
+            present: set[str] = {c.name for c in self.table.columns}
+            indexes: set[str] = set()
+        else:
+            present = {c["name"] for c in inspector.get_columns(self.name)}
+            indexes = {i["name"] for i in inspector.get_indexes(self.name)}
+            table = self.store.db.load_table(self.name)
+            for column in self.table.columns:
+                if column.name not in present:
+                    table.create_column(column.name, column.type)
+        for index in self.indexes():
+            if index.name not in indexes:
+                try:
+                    index.create(conn)
+                except sa.exc.IntegrityError:
+                    column = next(iter(index.columns)).name
+                    raise DeclarationError(
+                        f"Entity '{self.name}', field '{column}': can't be unique, "
+                        "existing rows share a value."
+                    ) from None
+
+    def indexes(self) -> list[sa.Index]:
+        """A unique index per unique field; an index per sortable list column and reference."""
+        entity, c = self.entity, self.table.c
+        wanted: list[sa.Index] = []
+        for f in entity.fields.values():
+            if f.unique:
+                wanted.append(sa.Index(f"ux_{self.name}_{f.name}", c[f.name], unique=True))
+        ordered = {*entity.columns, entity.sort[0], *(r.name for r in entity.references)}
+        for name in sorted(ordered - {"id"}):
+            f = self.fields[name]
+            if f.sortable and not f.unique:
+                wanted.append(sa.Index(f"ix_{self.name}_{name}", c[name]))
+        return wanted
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, id: Any) -> Row:
+        """The row with this id, or NotFound."""
+        row = self._first(self.table.c.id == self._id(id))
+        if row is None:
+            raise NotFound(f"{self.entity.label} {id} doesn't exist.")
+        return row
+
+    def find(self, field: str, value: Value) -> Row | None:
+        """The first row whose `field` equals `value` (cleaned as that field), or None."""
+        f = self._field(field, "filter")
+        return self._first(self.table.c[field] == f.to_db(f.clean(value)))
+
+    def list(self, query: Query | None = None) -> Page:
+        """One page of rows matching the query's filters and search, in its order."""
+        query = query or Query()
+        per_page = max(1, min(int(query.per_page), MAX_PAGE_SIZE))
+        page = max(0, int(query.page))
+        where = self.where(query)
+        statement = (
+            sa.select(self.table)
+            .where(*where)
+            .order_by(*self._order(query.sort, query.desc))
+            .limit(per_page)
+            .offset(page * per_page)
+        )
+        rows = [self._row(r) for r in self.store.connection.execute(statement)]
+        return Page(rows, self.count(query), page, per_page)
+
+    def count(self, query: Query | None = None) -> int:
+        """How many rows match the query's filters and search."""
+        where = self.where(query or Query())
+        statement = sa.select(sa.func.count()).select_from(self.table).where(*where)
+        return int(self.store.connection.execute(statement).scalar_one())
+
+    def iterate(self, query: Query | None = None, batch: int = 1000) -> Iterator[Row]:
+        """Every matching row, in order, read in batches (for exports)."""
+        query = query or Query()
+        statement = (
+            sa.select(self.table)
+            .where(*self.where(query))
+            .order_by(*self._order(query.sort, query.desc))
+            .execution_options(yield_per=batch)
+        )
+        for row in self.store.connection.execute(statement):
+            yield self._row(row)
+
+    def labels(self, ids: Iterable[Any]) -> dict[int, str]:
+        """The title of each row, for showing references by name."""
+        wanted = {int(i) for i in ids if i is not None}
+        if not wanted:
+            return {}
+        title = self.fields[self.entity.title]
+        statement = sa.select(self.table.c.id, self.table.c[title.name]).where(
+            self.table.c.id.in_(wanted)
+        )
+        values = {id: title.from_db(value) for id, value in self.store.connection.execute(statement)}
+        if isinstance(title, Reference) and title.to != self.name:
+            # A row titled by a reference (an order line by its product) borrows that label.
+            names = self.store[title.to].labels(values.values())
+            return {id: names.get(value) or f"{self.entity.label} {id}" for id, value in values.items()}
+        return {id: title.format(value) or f"{self.entity.label} {id}" for id, value in values.items()}
+
+    def label(self, row: Row) -> str:
+        """The title of one row."""
+        return self.labels([row["id"]]).get(row["id"], f"{self.entity.label} {row['id']}")
+
+    def where(self, query: Query) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses of a query, after checking every field and operator."""
+        clauses = [self._filter(f) for f in query.filters]
+        for word in query.search.split():
+            columns = [self.table.c[name] for name in self.entity.search]
+            if columns:
+                clauses.append(sa.or_(*(c.icontains(word, autoescape=True) for c in columns)))
+        return clauses
+
+    def _filter(self, flt: Filter) -> sa.ColumnElement[bool]:
+        f = self._field(flt.field, "filter")
+        if flt.op not in f.operators:
+            allowed = ", ".join(f.operators)
+            raise ValidationError(
+                {flt.field: f"{f.label} can't be filtered with '{flt.op}'; use one of: {allowed}."}
+            )
+        column = self.table.c[f.name]
+        if flt.op == "empty":
+            wants_empty = Boolean("empty", label=f.label).clean(flt.value) is not False
+            return column.is_(None) if wants_empty else column.is_not(None)
+        if flt.op in ("contains", "startswith"):
+            text = str(flt.value)
+            if flt.op == "contains":
+                return column.icontains(text, autoescape=True)
+            return column.istartswith(text, autoescape=True)
+        try:
+            value = f.to_db(f.parse(flt.value) if flt.value not in (None, "") else None)
+        except FieldError as error:
+            raise ValidationError({f.name: str(error)}) from None
+        if value is None:
+            raise ValidationError({f.name: f"{f.label} needs a value to filter by."})
+        if flt.op == "ne":
+            return sa.or_(column != value, column.is_(None))
+        return COMPARISONS[flt.op](column, value)
+
+    def _order(self, sort: str | None, desc: bool) -> list[sa.UnaryExpression[Any]]:
+        if sort is None:
+            sort, desc = self.entity.sort
+        f = self._field(sort, "sort")
+        if not f.sortable:
+            raise ValidationError({sort: f"{f.label} can't be sorted."})
+        column = self.table.c[sort]
+        direction = sa.desc if desc else sa.asc
+        if sort == "id":
+            return [direction(column)]
+        return [direction(column), direction(self.table.c.id)]
+
+    def _field(self, name: str, purpose: str) -> Field:
+        if name not in self.fields:
+            raise ValidationError(
+                {name: f"{self.entity.label} has no field '{name}' to {purpose} by."}
+            )
+        return self.fields[name]
+
+    def _first(self, *where: sa.ColumnElement[bool]) -> Row | None:
+        statement = sa.select(self.table).where(*where).limit(1)
+        found = self.store.connection.execute(statement).first()
+        return None if found is None else self._row(found)
+
+    def _row(self, record: sa.Row[Any]) -> Row:
+        values = record._mapping
+        return {name: f.from_db(values[name]) for name, f in self.fields.items()}
+
+    def _id(self, id: Any) -> int:
+        try:
+            value = int(id)
+        except (TypeError, ValueError):
+            raise NotFound(f"{self.entity.label} {id} doesn't exist.") from None
+        if not 0 < value < 2**63:
+            raise NotFound(f"{self.entity.label} {id} doesn't exist.")
+        return value
+
+    # -- writing -------------------------------------------------------------
+
+    def clean(
+        self, data: Mapping[str, Value], current: Row | None = None, check_db: bool = True
+    ) -> Row:
+        """Validate `data` for a new row (current=None) or a change to `current`.
+
+        Unknown names are refused, never ignored: a misspelt field must not
+        silently lose its value.  Raises ValidationError naming every bad field.
+        Bulk loads that resolve references themselves pass check_db=False.
+        """
+        errors: dict[str, str] = {}
+        unknown = [name for name in data if name not in self.entity.fields]
+        for name in unknown:
+            errors[str(name)] = f"{self.entity.label} has no field '{name}'."
+        cleaned: Row = {}
+        for name, f in self.entity.fields.items():
+            if name in data:
+                raw = data[name]
+            elif current is None:
+                raw = f.initial()
+            else:
+                continue
+            try:
+                cleaned[name] = f.clean(raw)
+            except FieldError as error:
+                errors[name] = str(error)
+        if check_db:
+            self._check_references(cleaned, errors)
+        if errors:
+            raise ValidationError(errors)
+        if check_db:
+            self._check_unique(cleaned, None if current is None else current["id"])
+        return cleaned
+
+    def create(self, data: Mapping[str, Value]) -> Row:
+        """Validate and insert one row; returns it as stored."""
+        cleaned = self.clean(data)
+        now = utcnow()
+        values = {**self._to_db(cleaned), "created_at": now, "updated_at": now}
+        with self.store.transaction() as conn:
+            try:
+                result = conn.execute(self.table.insert().values(values))
+            except sa.exc.IntegrityError:
+                raise self._conflict(cleaned) from None
+            id = result.inserted_primary_key[0]
+        return self.get(id)
+
+    def update(self, id: Any, data: Mapping[str, Value]) -> Row:
+        """Validate and change the given fields of one row; returns it as stored."""
+        current = self.get(id)
+        cleaned = self.clean(data, current)
+        values = {**self._to_db(cleaned), "updated_at": utcnow()}
+        with self.store.transaction() as conn:
+            try:
+                conn.execute(
+                    self.table.update().where(self.table.c.id == current["id"]).values(values)
+                )
+            except sa.exc.IntegrityError:
+                raise self._conflict(cleaned, current["id"]) from None
+        return self.get(current["id"])
+
+    def delete(self, id: Any) -> None:
+        """Delete one row, refused while other rows refer to it."""
+        self.delete_many([id])
+
+    def delete_many(self, ids: Iterable[Any]) -> int:
+        """Delete rows by id in one transaction; refused (nothing deleted) if any is in use."""
+        wanted = sorted({self._id(i) for i in ids})
+        if not wanted:
+            return 0
+        with self.store.transaction() as conn:
+            self._check_unused(conn, wanted)
+            result = conn.execute(self.table.delete().where(self.table.c.id.in_(wanted)))
+        return result.rowcount
+
+    def load(self, rows: Iterable[Row], conn: sa.Connection, batch: int = 5000) -> int:
+        """Insert already-cleaned rows in batches inside the caller's transaction."""
+        now = utcnow()
+        insert = self.table.insert()
+        count, chunk = 0, []
+        for row in rows:
+            chunk.append({**self._to_db(row), "created_at": now, "updated_at": now})
+            if len(chunk) == batch:
+                conn.execute(insert, chunk)
+                count, chunk = count + len(chunk), []
+        if chunk:
+            conn.execute(insert, chunk)
+            count += len(chunk)
+        return count
+
+    def _to_db(self, cleaned: Row) -> Row:
+        return {name: self.fields[name].to_db(value) for name, value in cleaned.items()}
+
+    def _check_references(self, cleaned: Row, errors: dict[str, str]) -> None:
+        for ref in self.entity.references:
+            value = cleaned.get(ref.name)
+            if value is None or ref.name in errors:
+                continue
+            target = self.store[ref.to]
+            if target._first(target.table.c.id == value) is None:
+                errors[ref.name] = f"{ref.label}: {target.entity.label} {value} doesn't exist."
+
+    def _check_unique(self, cleaned: Row, own_id: int | None) -> None:
+        errors = {}
+        for name, value in cleaned.items():
+            f = self.fields[name]
+            if not f.unique or value is None:
+                continue
+            clash = self.table.c[name] == f.to_db(value)
+            if own_id is not None:
+                clash = sa.and_(clash, self.table.c.id != own_id)
+            if self._first(clash) is not None:
+                errors[name] = f"{f.label} '{f.format(value)}' is already taken."
+        if errors:
+            raise Conflict(errors)
+
+    def _conflict(self, cleaned: Row, own_id: int | None = None) -> Exception:
+        """Name the field behind an IntegrityError that a concurrent write caused."""
+        try:
+            self._check_unique(cleaned, own_id)
+        except Conflict as conflict:
+            return conflict
+        return Conflict({"id": f"{self.entity.label} could not be saved; try again."})
+
+    def _check_unused(self, conn: sa.Connection, ids: list[int]) -> None:
+        for entity, ref in self.store.schema.referrers(self.name):
+            other = self.store[entity.name]
+            column = other.table.c[ref.name]
+            where = column.in_(ids)
+            if entity.name == self.name:
+                where = sa.and_(where, other.table.c.id.not_in(ids))
+            used = conn.execute(
+                sa.select(sa.func.count()).select_from(other.table).where(where)
+            ).scalar_one()
+            if used:
+                noun = entity.label if used == 1 else entity.plural
+                raise InUse(
+                    f"{self.entity.label} can't be deleted: {used} {noun.lower()} "
+                    f"still refer to it through '{ref.label}'."
+                )
+
+
+def init_app(app: Flask, models: types.ModuleType) -> Store:
+    """Check models.py, make its tables, and release the connection after each request."""
+    schema = Schema.from_module(models, builtins=[USER])
+    kit_store = Store(app.config["DATABASE_URL"], schema)
+    kit_store.sync()
+    kit_store.release()
+    app.extensions["kit.store"] = kit_store
+    app.teardown_appcontext(lambda error: kit_store.release())
+    return kit_store
+
+
+def store() -> Store:
+    """The running app's store."""
+    return current_app.extensions["kit.store"]

@@ -1,0 +1,248 @@
+"""The admin screens, walked for every declared entity of both model sets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+
+from kit import fake
+from kit.store import Query
+from tests.conftest import MODEL_SETS, csrf_token, log_in, make_app
+
+WALKS = [
+    (model_set, entity.name)
+    for model_set, module in sorted(MODEL_SETS.items())
+    for entity in vars(module).values()
+    if type(entity).__name__ == "Entity"
+]
+
+BAD_VALUES = {
+    "integer": ("twelve", "must be a whole number."),
+    "money": ("12,5.5.5", "must be an amount like 12.50."),
+    "date": ("31/12/2026", "must be a date like 2026-11-26."),
+    "datetime": ("tomorrow", "must be a date and time like 2026-11-26 14:30."),
+    "email": ("not-an-email", "must be an email address like name@example.com."),
+    "url": ("javascript:alert(1)", "must be a web address starting with http:// or https://."),
+}
+
+
+def page_text(response) -> str:
+    """What a person reads on the page: tags dropped, whitespace collapsed."""
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", response.text, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", text))
+
+
+def fill_references(kit_store, entity) -> dict[str, list[int]]:
+    """Rows for everything `entity` refers to, made through the model layer."""
+    ids: dict[str, list[int]] = {}
+    for other in kit_store.schema.load_order():
+        repo = kit_store[other.name]
+        refs = {r.name: ids.get(r.to, []) for r in other.references}
+        ids[other.name] = [repo.create(fake.row(repo, 1000 + n, refs))["id"] for n in range(2)]
+        if other.name == entity.name:
+            break
+    return {r.name: ids.get(r.to, []) for r in entity.references}
+
+
+def form_for(repo, row) -> dict[str, str]:
+    data = {}
+    for name, value in row.items():
+        text = fake.form_value(repo.fields[name], value)
+        if text or repo.fields[name].kind != "boolean":
+            data[name] = text
+    return data
+
+
+@pytest.mark.parametrize(("model_set", "entity_name"), WALKS)
+def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    client = log_in(app)
+    kit_store = app.extensions["kit.store"]
+    repo = kit_store[entity_name]
+    base = f"/admin/{entity_name}/"
+    with app.app_context():
+        refs = fill_references(kit_store, repo.entity)
+        before = repo.count()
+
+    listing = client.get(base)
+    assert listing.status_code == 200
+    assert repo.entity.plural in page_text(listing)
+
+    # an invalid form comes back with the sentence beside the field, nothing saved
+    token = csrf_token(client, base + "new/")
+    row = fake.row(repo, 7, refs)
+    bad_field = next(
+        f for f in repo.entity.fields.values()
+        if (f.required and f.kind not in ("boolean", "choice")) or f.kind in BAD_VALUES
+    )
+    bad_value, problem = BAD_VALUES.get(bad_field.kind, ("", "is required."))
+    invalid = {**form_for(repo, row), bad_field.name: bad_value, "csrf_token": token}
+    response = client.post(base + "new/", data=invalid)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert f"{bad_field.label} {problem}" in text
+    with app.app_context():
+        assert repo.count() == before
+
+    # a valid one is saved with exactly the typed values
+    response = client.post(base + "new/", data={**form_for(repo, row), "csrf_token": token})
+    assert response.status_code == 302, page_text(response)
+    with app.app_context():
+        assert repo.count() == before + 1
+        saved = repo.list(Query(sort="id", desc=True, per_page=1)).rows[0]
+    assert {k: saved[k] for k in row} == {k: repo.fields[k].clean(v) for k, v in row.items()}
+
+    details = client.get(f"{base}details/?id={saved['id']}")
+    assert details.status_code == 200
+    title = repo.fields[repo.entity.title]
+    if title.kind in ("text", "email"):
+        assert title.format(saved[title.name]) in page_text(details)
+
+    # edit: change one text-ish field
+    changed = fake.row(repo, 8, refs)
+    response = client.post(
+        f"{base}edit/?id={saved['id']}", data={**form_for(repo, changed), "csrf_token": token}
+    )
+    assert response.status_code == 302, page_text(response)
+    with app.app_context():
+        edited = repo.get(saved["id"])
+    assert {k: edited[k] for k in changed} == {k: repo.fields[k].clean(v) for k, v in changed.items()}
+
+    response = client.post(base + "delete/", data={"id": saved["id"], "csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert repo.count() == before
+    app.extensions["kit.store"].close()
+
+
+@pytest.mark.parametrize("model_set", sorted(MODEL_SETS))
+def test_every_admin_url_requires_login(tmp_path, model_set):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    client = app.test_client()
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin") and "static" not in r.endpoint]
+    assert len(rules) > 20
+    for rule in rules:
+        url = rule.rule.replace("<export_type>", "csv")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 400), (method, url)
+            if response.status_code == 302:
+                assert response.location.startswith("/login?next="), (method, url)
+    app.extensions["kit.store"].close()
+
+
+def test_admin_forms_refuse_a_post_without_csrf_token(app, admin_client):
+    response = admin_client.post("/admin/category/new/", data={"name": "Forged"})
+    assert response.status_code == 400
+    assert "The form expired" in page_text(response)
+    with app.app_context():
+        assert app.extensions["kit.store"]["category"].count() == 0
+
+
+def make_categories(app, *names):
+    with app.app_context():
+        repo = app.extensions["kit.store"]["category"]
+        return [repo.create({"name": name})["id"] for name in names]
+
+
+def test_bulk_delete_removes_the_chosen_rows(app, admin_client):
+    ids = make_categories(app, "Eins", "Zwei", "Drei")
+    token = csrf_token(admin_client, "/admin/category/")
+    response = admin_client.post(
+        "/admin/category/action/",
+        data={"action": "delete", "rowid": [str(ids[0]), str(ids[2])], "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert "Deleted 2 categories." in page_text(admin_client.get("/admin/category/"))
+    with app.app_context():
+        assert [r["name"] for r in app.extensions["kit.store"]["category"].list().rows] == ["Zwei"]
+
+
+def test_deleting_a_referenced_row_is_refused_with_a_message(app, admin_client):
+    (coffee,) = make_categories(app, "Kaffee")
+    with app.app_context():
+        app.extensions["kit.store"]["product"].create({"name": "Mokka", "category": coffee, "price": "3"})
+    token = csrf_token(admin_client, "/admin/category/")
+    admin_client.post("/admin/category/delete/", data={"id": coffee, "csrf_token": token})
+    text = page_text(admin_client.get("/admin/category/"))
+    assert "Category can't be deleted: 1 product still refer to it through 'Category'." in text
+
+
+def test_csv_export_is_safe_to_open_in_a_spreadsheet(app, admin_client):
+    make_categories(app, "=HYPERLINK(\"http://evil\")", "+1", "Plain, with comma")
+    response = admin_client.get("/admin/category/export/csv/")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.text)))
+    names = sorted(row[0] for row in rows[1:])
+    assert names == ["'+1", "'=HYPERLINK(\"http://evil\")", "Plain, with comma"]
+
+
+def test_list_shows_references_by_label_with_a_link(app, admin_client):
+    (coffee,) = make_categories(app, "Kaffee <b>stark</b>")
+    with app.app_context():
+        app.extensions["kit.store"]["product"].create({"name": "Mokka", "category": coffee, "price": "3"})
+    html = admin_client.get("/admin/product/").text
+    assert f'href="/admin/category/details/?id={coffee}">Kaffee &lt;b&gt;stark&lt;/b&gt;</a>' in html
+
+
+def test_reference_select_searches_the_target(app, admin_client):
+    make_categories(app, "Kaffee", "Tee", "Kakao")
+    response = admin_client.get("/admin/product/ajax/lookup/?name=category&query=ka")
+    assert sorted(label for _, label in response.get_json()) == ["Kaffee", "Kakao"]
+
+
+def test_search_sort_and_filter_in_the_list(app, admin_client):
+    make_categories(app, "Kaffee", "Tee", "Kakao")
+    text = page_text(admin_client.get("/admin/category/?search=kaf"))
+    assert "Kaffee" in text and "Kakao" not in text
+    html = admin_client.get("/admin/category/?sort=0&desc=1").text
+    assert html.index("Tee") < html.index("Kakao") < html.index("Kaffee")
+
+
+def test_bad_filter_value_is_reported_not_a_500(app, admin_client):
+    response = admin_client.get("/admin/product/?flt0_price_from=cheap")
+    assert response.status_code == 200
+
+
+def test_dashboard_counts_every_entity(app, admin_client):
+    make_categories(app, "Kaffee", "Tee")
+    text = page_text(admin_client.get("/admin/"))
+    assert "2 Categories" in text
+    for entity in app.extensions["kit.store"].schema.declared:
+        assert entity.plural in text
+
+
+def test_viewer_can_read_but_not_change(app):
+    (coffee,) = make_categories(app, "Kaffee")
+    viewer = log_in(app, "viewer")
+    assert viewer.get("/admin/category/").status_code == 200
+    assert viewer.get("/admin/users/").status_code == 403
+    token = csrf_token(viewer, "/admin/category/")
+    viewer.post("/admin/category/new/", data={"name": "Neu", "csrf_token": token})
+    viewer.post(f"/admin/category/edit/?id={coffee}", data={"name": "Anders", "csrf_token": token})
+    viewer.post("/admin/category/delete/", data={"id": coffee, "csrf_token": token})
+    viewer.post("/admin/category/action/", data={"action": "delete", "rowid": [coffee], "csrf_token": token})
+    with app.app_context():
+        assert [r["name"] for r in app.extensions["kit.store"]["category"].list().rows] == ["Kaffee"]
+
+
+def test_admin_can_create_a_user_whose_password_is_hashed(app, admin_client):
+    token = csrf_token(admin_client, "/admin/users/new/")
+    response = admin_client.post(
+        "/admin/users/new/",
+        data={"email": "Neu@Example.com", "role": "editor", "password": "a long enough pw", "active": "y", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = app.extensions["kit.store"]["kit_user"].find("email", "neu@example.com")
+    assert user["role"] == "editor"
+    assert user["password_hash"].startswith(("scrypt:", "pbkdf2:"))
+    assert "a long enough pw" not in user["password_hash"]
+    editor = app.test_client()
+    token = csrf_token(editor, "/login")
+    response = editor.post("/login", data={"email": "neu@example.com", "password": "a long enough pw", "csrf_token": token})
+    assert response.status_code == 302
