@@ -198,10 +198,8 @@ class RawField(StringField):
         return str(value)
 
 
-class RequiredMarker:
+class RequiredMarker(validators.InputRequired):
     """Marks a field required (the red star) without a WTForms check of its own."""
-
-    field_flags = {"required": True}
 
     def __call__(self, form: Form, field: Any) -> None:
         """The model layer decides; see Repository.clean."""
@@ -446,7 +444,15 @@ class EntityView(SecureView, BaseModelView):
         return True
 
     def edit_form(self, obj: Row | None = None) -> Form:
-        return self._edit_form_class(self.form_data(), data=obj)
+        data = dict(obj or {})
+        for name, loader in (self._form_ajax_refs or {}).items():
+            # the searchable select shows a row by its label, so it wants the row, not the id
+            data[name] = loader.get_one(data[name]) if data.get(name) is not None else None
+        return self._edit_form_class(self.form_data(), data=data)
+
+    def search_placeholder(self) -> str:
+        labels = [self.repo.fields[name].label.lower() for name in self.repo.entity.search]
+        return f"Search {', '.join(labels)}" if labels else ""
 
     def form_data(self) -> Any:
         return request.form if request.method == "POST" else None
@@ -511,7 +517,7 @@ def init_app(app: Flask) -> Admin:
     admin = Admin(
         app,
         name=app.config["APP_NAME"],
-        theme=Bootstrap4Theme(swatch="default", base_template="admin/kit_base.html"),
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/kit_base.html", fluid=True),
         index_view=DashboardView(name="Dashboard", url="/admin"),
     )
     kit_store: Store = app.extensions["kit.store"]

@@ -92,6 +92,20 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = local_secret(instance / "secret_key")
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = app.config["PRODUCTION"]
+    if app.config["PRODUCTION"]:
+        refuse_unsafe_production(app.config)
+
+
+def refuse_unsafe_production(settings: Mapping[str, Any]) -> None:
+    """Production never runs with debug on or a secret someone could guess."""
+    if settings["DEBUG"]:
+        raise SettingError("DEBUG must be false when PRODUCTION is true: it lets visitors run code.")
+    key = settings["SECRET_KEY"] or ""
+    if len(key) < 32 or len(set(key)) < 10:
+        raise SettingError(
+            "SECRET_KEY is missing or too weak for production; set it in .env to the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
 
 
 def local_secret(path: Path) -> str:
@@ -108,3 +122,11 @@ def env_example() -> str:
     for setting in SETTINGS:
         blocks.append(f"# {setting.help}\n{setting.name}={setting.default}")
     return "\n\n".join(blocks) + "\n"
+
+
+def readme_table() -> str:
+    """The README's settings table, made from the settings table."""
+    lines = ["| Setting | Default | What it does |", "| --- | --- | --- |"]
+    for setting in SETTINGS:
+        lines.append(f"| `{setting.name}` | `{setting.default}` | {setting.help} |")
+    return "\n".join(lines)

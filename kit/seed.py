@@ -88,15 +88,23 @@ class Loader:
         present = self.existing_keys(repo, key, seed, conn) if key else set()
         resolved = {ref.name: self.resolve(seed, ref, conn) for ref in repo.entity.references
                     if ref.to != repo.name}
+        unique = [f.name for f in repo.entity.fields.values() if f.unique]
+        seen: dict[str, dict[Any, int]] = {name: {} for name in unique}
         rows, deferred = [], []
         for number, raw in enumerate(seed.rows, start=2):
             row = self.clean(seed, number, raw, resolved)
+            for name in unique:
+                if row[name] is None:
+                    continue
+                if row[name] in seen[name]:
+                    first = seen[name][row[name]]
+                    raise SeedError(f"{seed.where(number, name)}: '{raw[name]}' is already in row {first}.")
+                seen[name][row[name]] = number
             if key and row[key] in present:
                 continue
-            if key:
-                present.add(row[key])
             rows.append(row)
             deferred.append((number, raw))
+        self.check_taken(seed, rows, deferred, [n for n in unique if n != key], conn)
         count = repo.load(self.progress(rows, repo.name), conn)
         self.link_self_references(seed, deferred, conn)
         return count
@@ -118,6 +126,22 @@ class Loader:
         except ValidationError as error:
             field, message = next(iter(error.fields.items()))
             raise SeedError(f"{seed.where(number, field)}: {message}") from None
+
+    def check_taken(
+        self, seed: SeedFile, rows: list[Row], numbers: list[tuple[int, dict[str, Any]]],
+        names: list[str], conn: sa.Connection,
+    ) -> None:
+        """Refuse rows whose unique fields (other than the key) are already stored."""
+        repo = seed.repo
+        for name in names:
+            field, column = repo.fields[name], repo.table.c[name]
+            values = {field.to_db(row[name]): i for i, row in enumerate(rows) if row[name] is not None}
+            chunks = [list(values)[start:start + 500] for start in range(0, len(values), 500)]
+            for chunk in chunks:
+                taken = conn.execute(sa.select(column).where(column.in_(chunk)).limit(1)).scalar()
+                if taken is not None:
+                    number, raw = numbers[values[taken]]
+                    raise SeedError(f"{seed.where(number, name)}: '{raw[name]}' is already taken.")
 
     def existing_keys(self, repo: Repository, key: str, seed: SeedFile, conn: sa.Connection) -> set[Any]:
         field = repo.fields[key]
@@ -179,6 +203,8 @@ def load(app: Flask, reset: bool = False) -> str:
     added = Loader(store(), seed_folder(app)).run(reset=reset)
     total, tables = sum(added.values()), sum(1 for n in added.values() if n)
     seconds = time.perf_counter() - started
+    if not total:
+        return "Nothing to seed: every row in seed/ is already stored."
     return f"Seeded {total:,} rows in {tables} tables in {seconds:.1f} s."
 
 

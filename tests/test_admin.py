@@ -102,7 +102,9 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
     if title.kind in ("text", "email"):
         assert title.format(saved[title.name]) in page_text(details)
 
-    # edit: change one text-ish field
+    edit_page = client.get(f"{base}edit/?id={saved['id']}")
+    assert edit_page.status_code == 200
+
     changed = fake.row(repo, 8, refs)
     response = client.post(
         f"{base}edit/?id={saved['id']}", data={**form_for(repo, changed), "csrf_token": token}
