@@ -158,6 +158,16 @@ class Url(Text):
 
 
 NUMBER_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "empty")
+GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+"""1,234,567.50: commas only as thousands separators, so "12,50" is refused, not read as 1250."""
+
+
+def plain_number(text: str) -> str | None:
+    """`text` without thousands separators, or None where a comma can't be one."""
+    text = text.strip()
+    if "," in text and not GROUPED.fullmatch(text):
+        return None
+    return text.replace(",", "").replace("_", "")
 
 
 class Integer(Field):
@@ -166,9 +176,7 @@ class Integer(Field):
     kind = "integer"
     operators = NUMBER_OPERATORS
 
-    def __init__(
-        self, name: str, *, min: int | None = None, max: int | None = None, **options: Any
-    ) -> None:
+    def __init__(self, name: str, *, min: int | None = None, max: int | None = None, **options: Any) -> None:
         super().__init__(name, **options)
         self.min, self.max = min, max
 
@@ -182,7 +190,7 @@ class Integer(Field):
             value = raw
         else:
             try:
-                value = int(str(raw).strip().replace(",", "").replace("_", ""))
+                value = int(plain_number(str(raw)) or "")
             except ValueError:
                 raise self.error("must be a whole number.") from None
         return self.bounded(value)
@@ -207,16 +215,19 @@ class Money(Integer):
         if isinstance(raw, (bool, float)):
             # A float has already lost exactness; ask for text or Decimal.
             raise self.error("must be an amount like 12.50.")
-        text = str(raw).strip().lstrip("$€£").replace(",", "").replace("_", "")
         try:
-            value = Decimal(text)
+            value = Decimal(plain_number(str(raw).strip().lstrip("$€£")) or "")
         except InvalidOperation:
             raise self.error("must be an amount like 12.50.") from None
         if not value.is_finite():
             raise self.error("must be an amount like 12.50.")
-        if value != value.quantize(self.cents):
+        try:
+            exact = value.quantize(self.cents)
+        except InvalidOperation:
+            raise self.error("is too large.") from None
+        if value != exact:
             raise self.error("can have at most two decimals.")
-        return self.bounded(value.quantize(self.cents))
+        return self.bounded(exact)
 
     def to_db(self, value: Value) -> Value:
         return None if value is None else int(value * 100)
@@ -234,8 +245,16 @@ class Boolean(Field):
     kind = "boolean"
     operators = ("eq",)
     words = {
-        "true": True, "yes": True, "y": True, "1": True, "on": True,
-        "false": False, "no": False, "n": False, "0": False, "off": False,
+        "true": True,
+        "yes": True,
+        "y": True,
+        "1": True,
+        "on": True,
+        "false": False,
+        "no": False,
+        "n": False,
+        "0": False,
+        "off": False,
     }
 
     def __init__(self, name: str, *, default: Value = False, **options: Any) -> None:
@@ -245,7 +264,7 @@ class Boolean(Field):
         return sa.Boolean()
 
     def clean(self, raw: Value) -> Value:
-        if raw is None or raw == "":
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             return False  # an unticked box is "no", never "missing"
         return self.parse(raw)
 
@@ -308,7 +327,10 @@ class DateTime(Field):
             except ValueError:
                 raise self.error("must be a date and time like 2026-11-26 14:30.") from None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            try:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:
+                raise self.error("must be a date and time like 2026-11-26 14:30.") from None
         return value.replace(microsecond=0)
 
     def format(self, value: Value) -> str:
@@ -321,9 +343,7 @@ class Choice(Field):
     kind = "choice"
     operators = ("eq", "ne", "empty")
 
-    def __init__(
-        self, name: str, options: Sequence[str | tuple[str, str]], **kwargs: Any
-    ) -> None:
+    def __init__(self, name: str, options: Sequence[str | tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
         self.options: dict[str, str] = {}
         for option in options:
@@ -338,7 +358,7 @@ class Choice(Field):
         if value in self.options:
             return value
         for key, label in self.options.items():
-            if value.lower() == label.lower():
+            if value.casefold() == label.casefold():
                 return key
         listed = ", ".join(self.options)
         raise self.error(f"must be one of: {listed}.")
@@ -364,8 +384,8 @@ class Reference(Field):
         if isinstance(raw, bool):
             raise self.error("must be the id of a row.")
         try:
-            value = int(raw)
-        except (TypeError, ValueError):
+            value = int(str(raw).strip())
+        except ValueError:
             raise self.error("must be the id of a row.") from None
         if value < 1:
             raise self.error("must be the id of a row.")

@@ -7,12 +7,12 @@ import types
 from collections.abc import Iterable, Sequence
 
 from kit.errors import StartupError
-from kit.fields import Field, Reference
+from kit.fields import Choice, Field, Reference
 
 MANAGED = ("id", "created_at", "updated_at")
 """Columns the kit owns on every table; no declaration may use these names."""
 
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
 
 
 class DeclarationError(StartupError):
@@ -62,16 +62,12 @@ class Entity:
     @property
     def search(self) -> tuple[str, ...]:
         """Fields the search box looks in: `search=` or every short text field."""
-        return self._search or tuple(
-            f.name for f in self.fields.values() if f.kind in ("text", "email")
-        )
+        return self._search or tuple(f.name for f in self.fields.values() if f.kind in ("text", "email"))
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Fields shown in the list: `columns=` or the first six that fit a list."""
-        return self._columns or tuple(
-            f.name for f in self.fields.values() if f.kind != "longtext"
-        )[:6]
+        return self._columns or tuple(f.name for f in self.fields.values() if f.kind != "longtext")[:6]
 
     @property
     def references(self) -> list[Reference]:
@@ -86,9 +82,7 @@ class Entity:
         """Raise DeclarationError for the first mistake in this entity alone."""
         where = f"Entity '{self.name}'"
         if not isinstance(self.name, str) or not NAME.match(self.name):
-            raise DeclarationError(
-                f"{where}: names are lower-case letters, digits and underscores."
-            )
+            raise DeclarationError(f"{where}: names are lower-case letters, digits and underscores.")
         if self.name.startswith("kit_") and not builtin:
             raise DeclarationError(f"{where}: the prefix 'kit_' is reserved for the kit.")
         self.fields = {}
@@ -106,6 +100,8 @@ class Entity:
                 raise DeclarationError(f"{where_field}: '{field.name}' is managed by the kit.")
             if field.name in self.fields:
                 raise DeclarationError(f"{where_field}: declared twice.")
+            if isinstance(field, Choice) and not field.options:
+                raise DeclarationError(f"{where_field}: a choice needs at least one option.")
             field.entity = self.name
             self.fields[field.name] = field
         for option, names in (("search", self._search), ("columns", self._columns)):
@@ -117,9 +113,7 @@ class Entity:
     def _check_names(self, option: str, names: Iterable[str]) -> None:
         for name in names:
             if name not in self.fields and name not in MANAGED:
-                raise DeclarationError(
-                    f"Entity '{self.name}', {option}: there is no field '{name}'."
-                )
+                raise DeclarationError(f"Entity '{self.name}', {option}: there is no field '{name}'.")
 
 
 class Schema:
@@ -171,7 +165,7 @@ class Schema:
             if entity.name in done:
                 return
             if entity.name in path:
-                cycle = " -> ".join((*path, entity.name))
+                cycle = " -> ".join((*path[path.index(entity.name) :], entity.name))
                 raise DeclarationError(f"Entities refer to each other in a circle: {cycle}.")
             for ref in entity.references:
                 if ref.to != entity.name:
@@ -185,8 +179,5 @@ class Schema:
     def referrers(self, name: str) -> list[tuple[Entity, Reference]]:
         """Every (entity, field) that refers to entity `name`."""
         return [
-            (entity, ref)
-            for entity in self.entities.values()
-            for ref in entity.references
-            if ref.to == name
+            (entity, ref) for entity in self.entities.values() for ref in entity.references if ref.to == name
         ]

@@ -1,0 +1,442 @@
+"""Rules for declaring entities: a good models.py loads, a mistake stops start-up in one sentence.
+
+Entities are built inside each test: fields are bound to their entity when a
+Schema checks it, so sharing declarations between tests would couple them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+
+import models
+from kit.fields import (
+    Boolean,
+    Choice,
+    Date,
+    DateTime,
+    Email,
+    Integer,
+    LongText,
+    Money,
+    Reference,
+    Text,
+    Url,
+)
+from kit.schema import DeclarationError, Entity, Schema
+from tests import unusual_models
+
+MODEL_SETS = {"shop": models, "unusual": unusual_models}
+
+
+def refusal(*entities: Entity, builtins: tuple[Entity, ...] = ()) -> str:
+    """The sentence a Schema of `entities` is refused with."""
+    with pytest.raises(DeclarationError) as info:
+        Schema(entities, builtins)
+    return str(info.value)
+
+
+def names(entities) -> list[str]:
+    return [entity.name for entity in entities]
+
+
+# --- A good schema ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", MODEL_SETS.values(), ids=MODEL_SETS.keys())
+def test_models_load_in_the_order_written(module: ModuleType) -> None:
+    written = [value.name for value in vars(module).values() if isinstance(value, Entity)]
+    assert names(Schema.from_module(module)) == written
+
+
+def test_example_models_declare_the_shop() -> None:
+    schema = Schema.from_module(models)
+    assert names(schema) == ["category", "product", "customer", "order", "order_line", "signup"]
+    assert list(schema["product"].fields) == [
+        "name",
+        "category",
+        "price",
+        "stock",
+        "active",
+        "image_url",
+        "description",
+    ]
+
+
+@pytest.mark.parametrize("module", MODEL_SETS.values(), ids=MODEL_SETS.keys())
+def test_every_field_is_bound_to_its_entity(module: ModuleType) -> None:
+    for entity in Schema.from_module(module):
+        assert {field.entity for field in entity.fields.values()} == {entity.name}
+
+
+def test_schema_can_be_built_twice_from_the_same_declarations() -> None:
+    customer = Entity("customer", Text("name"), Email("email"))
+    order = Entity("order", Reference("customer"), Money("total"))
+    Schema([customer, order])
+    again = Schema([customer, order])
+    assert list(again["customer"].fields) == ["name", "email"]
+    assert names(again.load_order()) == ["customer", "order"]
+
+
+@pytest.mark.parametrize("module", MODEL_SETS.values(), ids=MODEL_SETS.keys())
+def test_models_module_can_be_loaded_twice(module: ModuleType) -> None:
+    first = {e.name: list(e.fields) for e in Schema.from_module(module)}
+    second = {e.name: list(e.fields) for e in Schema.from_module(module)}
+    assert second == first
+
+
+def test_schema_looks_up_entities_by_name() -> None:
+    schema = Schema([Entity("kunde", Text("name", label="Straße"))])
+    assert "kunde" in schema
+    assert "customer" not in schema
+    assert schema["kunde"].fields["name"].label == "Straße"
+
+
+def test_builtin_entities_may_use_the_kit_prefix_and_are_not_declared() -> None:
+    note = Entity("kit_note", Text("body"))
+    schema = Schema([Entity("customer", Text("name"))], builtins=[note])
+    assert names(schema) == ["customer", "kit_note"]
+    assert names(schema.declared) == ["customer"]
+
+
+def test_a_reference_may_point_to_a_builtin_entity() -> None:
+    note = Entity("kit_note", Text("body"))
+    task = Entity("task", Reference("owner", to="kit_note"))
+    schema = Schema([task], builtins=[note])
+    assert names(schema.load_order()) == ["kit_note", "task"]
+
+
+# --- Declaration mistakes -----------------------------------------------------------------
+
+MISTAKES: list = [
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), "email")],
+        "Entity 'customer': 'email' is not a field kind; use Text, Integer, Money, ...",
+        id="string-instead-of-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), {"email": str})],
+        "Entity 'customer': {'email': <class 'str'>} is not a field kind; use Text, Integer, Money, ...",
+        id="dict-instead-of-field",
+    ),
+    pytest.param(
+        lambda: [Entity("order", Text("number"), Reference("customer"))],
+        "Entity 'order', field 'customer': there is no entity 'customer' to refer to.",
+        id="reference-to-missing-entity",
+    ),
+    pytest.param(
+        lambda: [Entity("customer"), Entity("order", Reference("buyer", to="kunde"))],
+        "Entity 'order', field 'buyer': there is no entity 'kunde' to refer to.",
+        id="reference-with-to-missing-entity",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), Email("email"), Text("name", label="Nom"))],
+        "Entity 'customer', field 'name': declared twice.",
+        id="duplicate-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name")), Entity("customer", Email("email"))],
+        "Entity 'customer' is declared twice.",
+        id="duplicate-entity",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Integer("id"))],
+        "Entity 'customer', field 'id': 'id' is managed by the kit.",
+        id="managed-id",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), DateTime("created_at"))],
+        "Entity 'customer', field 'created_at': 'created_at' is managed by the kit.",
+        id="managed-created_at",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), DateTime("updated_at"))],
+        "Entity 'customer', field 'updated_at': 'updated_at' is managed by the kit.",
+        id="managed-updated_at",
+    ),
+    pytest.param(
+        lambda: [Entity("kit_note", Text("body"))],
+        "Entity 'kit_note': the prefix 'kit_' is reserved for the kit.",
+        id="kit-prefix",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), search=("name", "nmae"))],
+        "Entity 'customer', search: there is no field 'nmae'.",
+        id="search-missing-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), columns=("name", "city"))],
+        "Entity 'customer', columns: there is no field 'city'.",
+        id="columns-missing-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Email("email"), title="name")],
+        "Entity 'customer', title: there is no field 'name'.",
+        id="title-missing-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Email("email"), key="e_mail")],
+        "Entity 'customer', key: there is no field 'e_mail'.",
+        id="key-missing-field",
+    ),
+    pytest.param(
+        lambda: [Entity("order", Date("placed_on"), order="-placed_at")],
+        "Entity 'order', order: there is no field 'placed_at'.",
+        id="order-missing-field",
+    ),
+    pytest.param(
+        lambda: [Entity("customer", Text("name"), order="")],
+        "Entity 'customer', order: there is no field ''.",
+        id="order-empty",
+    ),
+]
+
+
+@pytest.mark.parametrize(("declare", "message"), MISTAKES)
+def test_declaration_mistake_is_one_sentence_naming_entity_and_field(
+    declare: Callable[[], list[Entity]], message: str
+) -> None:
+    assert refusal(*declare()) == message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Customer",
+        "CUSTOMER",
+        "order line",
+        "2nd_customer",
+        "_customer",
+        "order-line",
+        "kündin",
+        "",
+        "a" * 64,
+        "customer\n",
+    ],
+)
+def test_entity_name_must_be_lower_case_letters_digits_and_underscores(name: str) -> None:
+    assert refusal(Entity(name, Text("title"), label="Kundin")) == (
+        f"Entity '{name}': names are lower-case letters, digits and underscores."
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Name",
+        "first name",
+        "1st_name",
+        "_name",
+        "e-mail",
+        "straße",
+        "a" * 64,
+        "name\n",
+    ],
+)
+def test_field_name_must_be_lower_case_letters_digits_and_underscores(name: str) -> None:
+    assert refusal(Entity("customer", Text(name, label="Name"))) == (
+        f"Entity 'customer', field '{name}': names are lower-case letters, digits and underscores."
+    )
+
+
+def test_names_may_be_sql_keywords_and_up_to_63_characters() -> None:
+    longest = "a" * 63
+    schema = Schema([Entity("order", Text("select"), Integer("from"), Text(longest))])
+    assert list(schema["order"].fields) == ["select", "from", longest]
+    assert names(Schema([Entity(longest)])) == [longest]
+
+
+def test_options_may_name_managed_columns() -> None:
+    customer = Entity(
+        "customer",
+        Text("name"),
+        title="id",
+        key="id",
+        order="-created_at",
+        search=("name",),
+        columns=("name", "created_at", "updated_at"),
+    )
+    assert Schema([customer])["customer"].columns == ("name", "created_at", "updated_at")
+
+
+def test_a_schema_must_be_made_of_entities() -> None:
+    assert refusal(Entity("customer"), "order") == "'order' is not an Entity."
+
+
+def test_choice_without_options_is_a_declaration_mistake() -> None:
+    assert refusal(Entity("order", Choice("status", []))) == (
+        "Entity 'order', field 'status': a choice needs at least one option."
+    )
+
+
+# --- Load order and references ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", MODEL_SETS.values(), ids=MODEL_SETS.keys())
+def test_load_order_puts_referenced_entities_first(module: ModuleType) -> None:
+    schema = Schema.from_module(module)
+    order = names(schema.load_order())
+    assert sorted(order) == sorted(names(schema))
+    for entity in schema:
+        for ref in entity.references:
+            assert order.index(ref.to) <= order.index(entity.name), (entity.name, ref.name)
+
+
+def test_load_order_reorders_entities_declared_before_what_they_refer_to() -> None:
+    line = Entity("order_line", Reference("order"), Reference("product"), Integer("quantity"))
+    order = Entity("order", Reference("customer"), Text("number"))
+    product = Entity("product", Text("name"))
+    customer = Entity("customer", Email("email"))
+    schema = Schema([line, order, product, customer])
+    assert names(schema.load_order()) == ["customer", "order", "product", "order_line"]
+
+
+def test_load_order_tolerates_self_references() -> None:
+    group = Entity("group", Text("select", label="Sélection"), Reference("parent", to="group"))
+    member = Entity("member", Reference("group"), Reference("mentor", to="member"))
+    assert names(Schema([member, group]).load_order()) == ["group", "member"]
+
+
+def test_cycle_between_two_entities_is_named() -> None:
+    team = Entity("team", Text("name"), Reference("captain", to="player"))
+    player = Entity("player", Text("name"), Reference("team"))
+    schema = Schema([team, player])
+    with pytest.raises(DeclarationError) as info:
+        schema.load_order()
+    assert str(info.value) == "Entities refer to each other in a circle: team -> player -> team."
+
+
+def test_cycle_through_three_entities_is_named() -> None:
+    a = Entity("author", Reference("book"))
+    b = Entity("book", Reference("publisher"))
+    c = Entity("publisher", Reference("star", to="author"))
+    with pytest.raises(DeclarationError) as info:
+        Schema([a, b, c]).load_order()
+    assert str(info.value) == (
+        "Entities refer to each other in a circle: author -> book -> publisher -> author."
+    )
+
+
+def test_cycle_names_only_the_entities_in_the_circle() -> None:
+    fan = Entity("fan", Reference("team"))
+    team = Entity("team", Reference("captain", to="player"))
+    player = Entity("player", Reference("team"))
+    with pytest.raises(DeclarationError) as info:
+        Schema([fan, team, player]).load_order()
+    assert str(info.value) == "Entities refer to each other in a circle: team -> player -> team."
+
+
+def test_referrers_lists_who_refers_to_an_entity() -> None:
+    schema = Schema.from_module(models)
+    found = {
+        name: [(entity.name, ref.name) for entity, ref in schema.referrers(name)] for name in names(schema)
+    }
+    assert found == {
+        "category": [("product", "category")],
+        "product": [("order_line", "product")],
+        "customer": [("order", "customer")],
+        "order": [("order_line", "order")],
+        "order_line": [],
+        "signup": [],
+    }
+
+
+def test_referrers_include_self_references() -> None:
+    schema = Schema.from_module(unusual_models)
+    found = [(entity.name, ref.name) for entity, ref in schema.referrers("group")]
+    assert found == [("group", "parent"), ("order", "group"), ("wide", "g")]
+
+
+# --- Defaults -----------------------------------------------------------------------------
+
+
+def checked(entity: Entity) -> Entity:
+    """`entity` after a Schema has checked it (its fields are known only then)."""
+    return Schema([entity])[entity.name]
+
+
+def test_label_and_plural_default_to_the_name_in_words() -> None:
+    line = checked(Entity("order_line", Integer("quantity")))
+    assert (line.label, line.plural) == ("Order line", "Order lines")
+    group = checked(Entity("group", Text("name"), label="Gruppe", plural="Gruppen"))
+    assert (group.label, group.plural) == ("Gruppe", "Gruppen")
+
+
+def test_title_defaults_to_the_first_short_text() -> None:
+    customer = Entity("customer", Integer("age"), LongText("bio"), Email("email"), Text("name"))
+    assert checked(customer).title == "email"
+
+
+def test_title_without_any_short_text_is_the_id() -> None:
+    assert checked(Entity("payment", Money("amount"), Date("paid_on"))).title == "id"
+
+
+def test_title_given_wins() -> None:
+    assert checked(Entity("customer", Email("email"), Text("name"), title="name")).title == "name"
+
+
+def test_key_defaults_to_the_first_unique_field() -> None:
+    product = Entity("product", Text("name"), Integer("sku", unique=True), Email("e", unique=True))
+    assert checked(product).key == "sku"
+
+
+def test_key_is_none_without_a_unique_field() -> None:
+    assert checked(Entity("note", Text("body"))).key is None
+
+
+def test_key_given_wins() -> None:
+    product = Entity("product", Text("name", unique=True), Text("sku"), key="sku")
+    assert checked(product).key == "sku"
+
+
+def test_search_defaults_to_every_short_text() -> None:
+    customer = Entity(
+        "customer",
+        Text("name"),
+        LongText("bio"),
+        Url("site"),
+        Choice("tier", ["gold", "silver"]),
+        Email("email"),
+        Text("city", label="Straße"),
+    )
+    assert checked(customer).search == ("name", "email", "city")
+
+
+def test_search_given_wins() -> None:
+    customer = Entity("customer", Text("name"), LongText("bio"), search=("bio",))
+    assert checked(customer).search == ("bio",)
+
+
+def test_columns_default_to_the_first_six_that_fit_a_list() -> None:
+    wide = Entity(
+        "wide",
+        Text("t1"),
+        LongText("notes"),
+        Integer("i1"),
+        Money("m1"),
+        Boolean("b1"),
+        Date("d1"),
+        DateTime("dt1"),
+        Choice("c1", ["x", "y"]),
+    )
+    assert checked(wide).columns == ("t1", "i1", "m1", "b1", "d1", "dt1")
+
+
+def test_columns_given_win() -> None:
+    customer = Entity("customer", Text("name"), Email("email"), columns=("email", "created_at"))
+    assert checked(customer).columns == ("email", "created_at")
+
+
+@pytest.mark.parametrize(
+    ("order", "sort"),
+    [("-id", ("id", True)), ("name", ("name", False)), ("-placed_at", ("placed_at", True))],
+)
+def test_order_reads_as_field_and_direction(order: str, sort: tuple[str, bool]) -> None:
+    entity = Entity("order", Text("name"), DateTime("placed_at"), order=order)
+    assert checked(entity).sort == sort
+
+
+def test_order_defaults_to_newest_first() -> None:
+    assert checked(Entity("note", Text("body"))).sort == ("id", True)
