@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask.cli import with_appcontext
 
 import models
 from kit import admin, auth, config, errors, seed
@@ -46,6 +47,7 @@ def index() -> Any:
 
 
 @click.command("stats")
+@with_appcontext
 def stats() -> None:
     """Print how many rows each entity has."""
     for repo in store():

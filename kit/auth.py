@@ -8,7 +8,8 @@ import secrets
 from typing import Any
 
 import click
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask.cli import with_appcontext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -16,7 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
-from kit.errors import KitError
+from kit.config import SettingError
+from kit.errors import Conflict, KitError, ValidationError
 from kit.store import Row, store
 
 # The blueprint also puts kit/templates on the template path, after the project's templates/.
@@ -91,8 +93,13 @@ def logout() -> Any:
 
 
 def is_local(target: str) -> bool:
-    """Only paths on this site may be redirected to after login."""
-    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+    """Only paths on this site may be redirected to after login.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash,
+    so "/\t/evil.example" would become "//evil.example": refuse all of those.
+    """
+    unsafe = any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target)
+    return target.startswith("/") and not target.startswith("//") and not unsafe
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -118,9 +125,9 @@ def dummy_hash() -> str:
 
 
 def save_user(email: str, password: str, role: str = "admin", name: str = "") -> Row:
-    """Create the user, or give an existing one this password and role."""
+    """Create the user, or give an existing one this password and role (ending their sessions)."""
     if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+        raise ValidationError({"password": f"The password must have at least {MIN_PASSWORD} characters."})
     users = store()["kit_user"]
     values = {
         "role": role,
@@ -128,22 +135,23 @@ def save_user(email: str, password: str, role: str = "admin", name: str = "") ->
         "password_hash": generate_password_hash(password),
         "session_token": secrets.token_hex(16),
     }
-    try:
-        existing = users.find("email", email)
-        if existing:
-            return users.update(existing["id"], values)
-        return users.create({"email": email, "name": name, **values})
-    except KitError as error:
-        raise click.ClickException(error.message) from None
+    existing = users.find("email", email)
+    if existing:
+        return users.update(existing["id"], values)
+    return users.create({"email": email, "name": name, **values})
 
 
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="admin")
 @click.password_option(help="Asked for when not given.")
+@with_appcontext
 def create_admin(email: str, role: str, password: str) -> None:
     """Make a login for the admin (or reset an existing one's password)."""
-    user = save_user(email, password, role)
+    try:
+        user = save_user(email, password, role)
+    except KitError as error:
+        raise click.ClickException(error.message) from None
     click.echo(f"User {user['email']} saved with role {user['role']}.")
 
 
@@ -156,8 +164,10 @@ def first_login(app: Flask) -> None:
         password = secrets.token_urlsafe(12)
         try:
             save_user(email, password, "admin", "Admin")
-        except click.ClickException:
+        except Conflict:
             return  # another worker made it first
+        except KitError as error:
+            raise SettingError(f"ADMIN_EMAIL: {error.message}") from None
     click.secho(
         f"\n  First start: log in at /admin/ as {email} with password {password}\n"
         "  Change it with: flask create-admin " + email + "\n",

@@ -31,7 +31,11 @@ Row = dict[str, Value]
 MAX_PAGE_SIZE = 500
 
 COMPARISONS = {
-    "eq": operator.eq, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
 }
 
 
@@ -72,7 +76,7 @@ class Query:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 class Store:
@@ -88,9 +92,7 @@ class Store:
             else [],
         )
         self.metadata = sa.MetaData()
-        self.repositories = {
-            entity.name: Repository(self, entity) for entity in schema
-        }
+        self.repositories = {entity.name: Repository(self, entity) for entity in schema}
 
     def __getitem__(self, name: str) -> Repository:
         try:
@@ -206,7 +208,11 @@ class Repository:
     def find(self, field: str, value: Value) -> Row | None:
         """The first row whose `field` equals `value` (cleaned as that field), or None."""
         f = self._field(field, "filter")
-        return self._first(self.table.c[field] == f.to_db(f.clean(value)))
+        try:
+            wanted = f.to_db(f.clean(value))
+        except FieldError:
+            return None  # a value the field would refuse can't be stored in any row
+        return self._first(self.table.c[field] == wanted)
 
     def list(self, query: Query | None = None) -> Page:
         """One page of rows matching the query's filters and search, in its order."""
@@ -248,9 +254,7 @@ class Repository:
         if not wanted:
             return {}
         title = self.fields[self.entity.title]
-        statement = sa.select(self.table.c.id, self.table.c[title.name]).where(
-            self.table.c.id.in_(wanted)
-        )
+        statement = sa.select(self.table.c.id, self.table.c[title.name]).where(self.table.c.id.in_(wanted))
         values = {id: title.from_db(value) for id, value in self.store.connection.execute(statement)}
         if isinstance(title, Reference) and title.to != self.name:
             # A row titled by a reference (an order line by its product) borrows that label.
@@ -311,9 +315,7 @@ class Repository:
 
     def _field(self, name: str, purpose: str) -> Field:
         if name not in self.fields:
-            raise ValidationError(
-                {name: f"{self.entity.label} has no field '{name}' to {purpose} by."}
-            )
+            raise ValidationError({name: f"{self.entity.label} has no field '{name}' to {purpose} by."})
         return self.fields[name]
 
     def _first(self, *where: sa.ColumnElement[bool]) -> Row | None:
@@ -336,9 +338,7 @@ class Repository:
 
     # -- writing -------------------------------------------------------------
 
-    def clean(
-        self, data: Mapping[str, Value], current: Row | None = None, check_db: bool = True
-    ) -> Row:
+    def clean(self, data: Mapping[str, Value], current: Row | None = None, check_db: bool = True) -> Row:
         """Validate `data` for a new row (current=None) or a change to `current`.
 
         Unknown names are refused, never ignored: a misspelt field must not
@@ -389,9 +389,7 @@ class Repository:
         values = {**self._to_db(cleaned), "updated_at": utcnow()}
         with self.store.transaction() as conn:
             try:
-                conn.execute(
-                    self.table.update().where(self.table.c.id == current["id"]).values(values)
-                )
+                conn.execute(self.table.update().where(self.table.c.id == current["id"]).values(values))
             except sa.exc.IntegrityError:
                 raise self._conflict(cleaned, current["id"]) from None
         return self.get(current["id"])
@@ -466,9 +464,7 @@ class Repository:
             where = column.in_(ids)
             if entity.name == self.name:
                 where = sa.and_(where, other.table.c.id.not_in(ids))
-            used = conn.execute(
-                sa.select(sa.func.count()).select_from(other.table).where(where)
-            ).scalar_one()
+            used = conn.execute(sa.select(sa.func.count()).select_from(other.table).where(where)).scalar_one()
             if used:
                 noun = entity.label if used == 1 else entity.plural
                 raise InUse(

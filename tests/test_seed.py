@@ -36,7 +36,9 @@ def test_demo_data_loads_every_file(app, seeded):
         lines = len(path.read_text(encoding="utf-8").splitlines()) - 1
         assert counts[path.stem] >= lines * 0.9, path.name  # quoted newlines make fewer rows
         assert counts[path.stem] > 0
-    assert seeded.output.startswith(f"Seeded {sum(v for k, v in counts.items() if k != 'kit_user'):,} rows in 6 tables")
+    assert seeded.output.startswith(
+        f"Seeded {sum(v for k, v in counts.items() if k != 'kit_user'):,} rows in 6 tables"
+    )
 
 
 def test_references_are_resolved_by_natural_key(app, seeded):
@@ -159,3 +161,9 @@ def test_first_start_on_an_empty_database_loads_the_demo_data(tmp_path):
 def test_seed_on_start_can_be_turned_off(tmp_path):
     app = make_app(tmp_path, SEED_ON_START=False)
     assert table_counts(app)["product"] == 0
+
+
+def test_stats_counts_rows_per_entity(app, runner, seeded):
+    result = runner.invoke(args=["stats"])
+    assert result.exit_code == 0, result.output
+    assert "Categories                       8" in result.output

@@ -1,0 +1,184 @@
+"""The landing page, its waitlist form, the error pages and the settings they run on."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from flask import Flask
+
+from kit import config
+from kit.config import SettingError
+from kit.store import Query
+from tests.conftest import csrf_token, make_app
+
+BAD_EMAIL = "Email must be an email address like name@example.com."
+
+
+def page_text(response) -> str:
+    """What a person reads on the page: tags dropped, whitespace collapsed."""
+    text = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", response.text, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", text))
+
+
+def add_products(app: Flask, *products: tuple[str, bool]) -> None:
+    """(name, active) products in one category, made through the model layer."""
+    kit_store = app.extensions["kit.store"]
+    with app.app_context():
+        category = kit_store["category"].create({"name": "Pâtisserie"})
+        for stock, (name, active) in enumerate(products):
+            kit_store["product"].create(
+                {"name": name, "category": category["id"], "price": "4.50", "stock": stock, "active": active}
+            )
+
+
+def signups(app: Flask) -> list[dict]:
+    with app.app_context():
+        return app.extensions["kit.store"]["signup"].list(Query(per_page=100)).rows
+
+
+def join_waitlist(client, email: str, comment: str = ""):
+    token = csrf_token(client, "/")
+    return client.post("/", data={"email": email, "comment": comment, "csrf_token": token})
+
+
+# == LANDING PAGE ==============================================================
+
+
+def test_landing_page_lists_active_products_only(app, client):
+    add_products(app, ("Crème brûlée", True), ("Smørrebrød", True), ("Retired Brötchen", False))
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Crème brûlée" in text
+    assert "Smørrebrød" in text
+    assert "Retired Brötchen" not in text
+
+
+def test_landing_page_without_products_points_to_the_admin(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No products yet" in page_text(response)
+
+
+def test_product_names_are_html_escaped(app, client):
+    add_products(app, ("<script>alert(1)</script>", True))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+# == WAITLIST ==================================================================
+
+
+def test_waitlist_signup_is_saved_and_redirects(app, client):
+    response = join_waitlist(client, "Zoë@Example.com", "Brot für die Woche")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/#waitlist"
+    [signup] = signups(app)
+    assert signup["email"] == "zoë@example.com"
+    assert signup["source"] == "landing"
+    assert signup["comment"] == "Brot für die Woche"
+    assert "Thanks! You are on the waitlist" in page_text(client.get("/"))
+
+
+def test_waitlist_bad_email_is_shown_beside_the_field_and_nothing_is_saved(app, client):
+    response = join_waitlist(client, "zoë-at-example.com", "Kaffee")
+    assert response.status_code == 200
+    assert re.search(r'<p class="error" id="email-error">\s*' + re.escape(BAD_EMAIL), response.text)
+    assert 'value="zoë-at-example.com"' in response.text  # what was typed is kept
+    assert signups(app) == []
+
+
+def test_waitlist_duplicate_email_is_refused_and_nothing_is_saved(app, client):
+    assert join_waitlist(client, "zoë@example.com").status_code == 302
+    response = join_waitlist(client, "ZOË@example.com")
+    assert response.status_code == 200
+    assert "Email 'zoë@example.com' is already taken." in page_text(response)
+    assert len(signups(app)) == 1
+
+
+def test_waitlist_post_without_csrf_token_is_refused(app, client):
+    response = client.post("/", data={"email": "zoë@example.com"})
+    assert response.status_code == 400
+    assert signups(app) == []
+
+
+# == ERROR PAGES ===============================================================
+
+
+def test_unknown_url_shows_the_kits_404_page(client):
+    response = client.get("/no-such-page/ünïcode")
+    assert response.status_code == 404
+    assert '<a href="/">Home</a>' in response.text
+    assert "404" in page_text(response)
+    assert "Traceback" not in response.text
+
+
+def test_server_error_page_hides_the_exception(tmp_path):
+    app = make_app(tmp_path, TESTING=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom")
+    app.extensions["kit.store"].close()
+    assert response.status_code == 500
+    assert "Something went wrong" in page_text(response)
+    assert "secret detail" not in response.text
+    assert "RuntimeError" not in response.text
+    assert "Traceback" not in response.text
+
+
+# == SETTINGS ==================================================================
+
+
+def test_make_app_overrides_reach_the_pages(tmp_path):
+    app = make_app(tmp_path, APP_NAME="Bäckerei Ünal", PAGE_SIZE=50)
+    assert app.config["PAGE_SIZE"] == 50
+    response = app.test_client().get("/")
+    app.extensions["kit.store"].close()
+    assert "Bäckerei Ünal" in page_text(response)
+
+
+BOOLEAN = next(s for s in config.SETTINGS if s.name == "SEED_ON_START")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("false", False),
+        ("FALSE", False),
+        (" no ", False),
+        ("0", False),
+        ("", False),
+        ("true", True),
+        ("yes", True),
+        ("On", True),
+        ("1", True),
+    ],
+)
+def test_booleans_are_read_as_words(raw, value):
+    assert config.parse(BOOLEAN, raw) is value
+
+
+@pytest.mark.parametrize("raw", ["maybe", "nein", "tru", "ja ✓"])
+def test_boolean_that_is_not_a_word_names_the_setting(raw):
+    with pytest.raises(SettingError, match="SEED_ON_START must be true or false"):
+        config.parse(BOOLEAN, raw)
+
+
+def test_false_in_the_environment_turns_a_flag_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEBUG", "false")
+    app = make_app(tmp_path)
+    app.extensions["kit.store"].close()
+    assert app.config["DEBUG"] is False
+
+
+def test_unreadable_setting_in_the_environment_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAGE_SIZE", "zwanzig")
+    with pytest.raises(SettingError, match="PAGE_SIZE must be a whole number, not 'zwanzig'."):
+        make_app(tmp_path)
