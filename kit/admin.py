@@ -35,13 +35,11 @@ from wtforms import (
     TextAreaField,
     validators,
 )
-from wtforms.fields import DateField, DateTimeLocalField, IntegerField
 
-from kit import fields as kinds
+from kit.auth import MIN_PASSWORD
 from kit.errors import InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
 from kit.store import Filter, Query, Repository, Row, Store, store
-from kit.auth import MIN_PASSWORD
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
@@ -58,9 +56,15 @@ class KitFilter(BaseFilter):
     """A list filter that becomes a model-layer `Filter`; the model layer checks it again."""
 
     labels = {
-        "eq": "equals", "ne": "not equal", "contains": "contains",
-        "startswith": "starts with", "gte": "from", "lte": "to",
-        "gt": "greater than", "lt": "less than", "empty": "is empty",
+        "eq": "equals",
+        "ne": "not equal",
+        "contains": "contains",
+        "startswith": "starts with",
+        "gte": "from",
+        "lte": "to",
+        "gt": "greater than",
+        "lt": "less than",
+        "empty": "is empty",
     }
 
     def __init__(self, field: Field, op: str, options: Any = None, data_type: str | None = None):
@@ -93,9 +97,7 @@ def filters_for(field: Field, repo: Repository) -> list[KitFilter]:
         return [KitFilter(field, "eq", YES_NO)]
     if field.kind == "choice":
         options = tuple(field.options.items())
-        return [KitFilter(field, op, options) for op in ("eq", "ne")] + [
-            KitFilter(field, "empty", YES_NO)
-        ]
+        return [KitFilter(field, op, options) for op in ("eq", "ne")] + [KitFilter(field, "empty", YES_NO)]
     if field.kind == "reference":
         target = repo.store[field.to]
         return [KitFilter(field, op, lambda: reference_options(target)) for op in ("eq", "ne")] + [
@@ -103,9 +105,7 @@ def filters_for(field: Field, repo: Repository) -> list[KitFilter]:
         ]
     widget = FILTER_WIDGETS.get(field.kind)
     ops = [op for op in field.operators if op != "empty"]
-    return [KitFilter(field, op, data_type=widget) for op in ops] + [
-        KitFilter(field, "empty", YES_NO)
-    ]
+    return [KitFilter(field, op, data_type=widget) for op in ops] + [KitFilter(field, "empty", YES_NO)]
 
 
 def reference_options(target: Repository, limit: int = 500) -> list[tuple[str, str]]:
@@ -148,7 +148,9 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     """A WTForms field for one declared field; it only carries the raw value."""
     marker = [validators.Optional()] if not field.required else [RequiredMarker()]
     common: dict[str, Any] = {
-        "label": field.label, "description": field.help, "validators": marker,
+        "label": field.label,
+        "description": field.help,
+        "validators": marker,
         "render_kw": dict(OPTIONAL),
     }
     if field.kind == "boolean":
@@ -166,7 +168,9 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     if field.kind == "integer":
         return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "number", "step": "1"}})
     if field.kind == "money":
-        return RawField(**{**common, "render_kw": {**OPTIONAL, "inputmode": "decimal", "placeholder": "0.00"}})
+        return RawField(
+            **{**common, "render_kw": {**OPTIONAL, "inputmode": "decimal", "placeholder": "0.00"}}
+        )
     if field.kind == "date":
         return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "date"}})
     if field.kind == "datetime":
@@ -323,11 +327,7 @@ class EntityView(SecureView, BaseModelView):
 
     def scaffold_form(self) -> type[Form]:
         loaders = self._form_ajax_refs or {}
-        attrs = {
-            f.name: form_field(f, loaders)
-            for f in self.repo.entity.fields.values()
-            if not f.hidden
-        }
+        attrs = {f.name: form_field(f, loaders) for f in self.repo.entity.fields.values() if not f.hidden}
         return type(f"{self.repo.entity.name}_form", (self.form_base_class,), attrs)
 
     def _get_field_value(self, model: Row, name: str) -> Any:  # type: ignore[override]
@@ -348,8 +348,12 @@ class EntityView(SecureView, BaseModelView):
         for index, _name, value in filters or ():
             flts = self._filters[index].apply(flts, value)
         query = Query(
-            filters=flts, search=search or "", sort=sort_column, desc=bool(sort_desc),
-            page=page or 0, per_page=page_size or self.page_size,
+            filters=flts,
+            search=search or "",
+            sort=sort_column,
+            desc=bool(sort_desc),
+            page=page or 0,
+            per_page=page_size or self.page_size,
         )
         try:
             if not execute:
@@ -490,7 +494,8 @@ class UserView(EntityView):
     def scaffold_form(self) -> type[Form]:
         form_class = super().scaffold_form()
         form_class.password = PasswordField(
-            "Password", description=f"At least {MIN_PASSWORD} characters. Empty keeps the current one.",
+            "Password",
+            description=f"At least {MIN_PASSWORD} characters. Empty keeps the current one.",
             render_kw=dict(OPTIONAL, autocomplete="new-password"),
         )
         return form_class

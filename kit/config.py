@@ -40,7 +40,9 @@ SETTINGS = (
     ),
     Setting("PRODUCTION", "false", "true on a public server: refuses a weak SECRET_KEY or DEBUG.", bool),
     Setting("DEBUG", "false", "true shows tracebacks in the browser. Never in production.", bool),
-    Setting("HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."),
+    Setting(
+        "HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."
+    ),
     Setting("PORT", "5000", "Port `python app.py` listens on.", int),
     Setting("SEED_ON_START", "true", "Load the demo data from seed/ when the database is empty.", bool),
     Setting(
@@ -51,8 +53,17 @@ SETTINGS = (
     Setting("PAGE_SIZE", "20", "Rows per page in admin lists.", int),
 )
 
-WORDS = {"true": True, "yes": True, "on": True, "1": True,
-         "false": False, "no": False, "off": False, "0": False, "": False}
+WORDS = {
+    "true": True,
+    "yes": True,
+    "on": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "off": False,
+    "0": False,
+    "": False,
+}
 
 
 class SettingError(StartupError):

@@ -15,8 +15,26 @@ from kit.fields import Field, Value
 from kit.store import Repository, Row
 
 WORDS = (
-    "amber", "berg", "café", "delta", "élan", "fjord", "größe", "harbor", "iris", "jade",
-    "koi", "lumen", "mañana", "nord", "opal", "piñon", "quartz", "rye", "søren", "tide",
+    "amber",
+    "berg",
+    "café",
+    "delta",
+    "élan",
+    "fjord",
+    "größe",
+    "harbor",
+    "iris",
+    "jade",
+    "koi",
+    "lumen",
+    "mañana",
+    "nord",
+    "opal",
+    "piñon",
+    "quartz",
+    "rye",
+    "søren",
+    "tide",
 )
 START = dt.datetime(2026, 1, 1, 9, 0)
 

@@ -62,7 +62,9 @@ class Loader:
         names = {repo.name for repo in kit_store}
         for path in sorted(folder.glob("*.csv")):
             if path.stem not in names or path.stem.startswith("kit_"):
-                raise SeedError(f"{path.relative_to(folder.parent)}: there is no entity '{path.stem}' in models.py.")
+                raise SeedError(
+                    f"{path.relative_to(folder.parent)}: there is no entity '{path.stem}' in models.py."
+                )
         for entity in kit_store.schema.load_order():
             path = folder / f"{entity.name}.csv"
             if path.exists():
@@ -86,8 +88,9 @@ class Loader:
         if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
             return 0  # no natural key: a file is loaded only into an empty table
         present = self.existing_keys(repo, key, seed, conn) if key else set()
-        resolved = {ref.name: self.resolve(seed, ref, conn) for ref in repo.entity.references
-                    if ref.to != repo.name}
+        resolved = {
+            ref.name: self.resolve(seed, ref, conn) for ref in repo.entity.references if ref.to != repo.name
+        }
         unique = [f.name for f in repo.entity.fields.values() if f.unique]
         seen: dict[str, dict[Any, int]] = {name: {} for name in unique}
         rows, deferred = [], []
@@ -109,7 +112,9 @@ class Loader:
         self.link_self_references(seed, deferred, conn)
         return count
 
-    def clean(self, seed: SeedFile, number: int, raw: dict[str, Any], resolved: dict[str, dict[str, int]]) -> Row:
+    def clean(
+        self, seed: SeedFile, number: int, raw: dict[str, Any], resolved: dict[str, dict[str, int]]
+    ) -> Row:
         data: dict[str, Any] = {}
         for name, value in raw.items():
             field = seed.repo.fields[name]
@@ -128,15 +133,19 @@ class Loader:
             raise SeedError(f"{seed.where(number, field)}: {message}") from None
 
     def check_taken(
-        self, seed: SeedFile, rows: list[Row], numbers: list[tuple[int, dict[str, Any]]],
-        names: list[str], conn: sa.Connection,
+        self,
+        seed: SeedFile,
+        rows: list[Row],
+        numbers: list[tuple[int, dict[str, Any]]],
+        names: list[str],
+        conn: sa.Connection,
     ) -> None:
         """Refuse rows whose unique fields (other than the key) are already stored."""
         repo = seed.repo
         for name in names:
             field, column = repo.fields[name], repo.table.c[name]
             values = {field.to_db(row[name]): i for i, row in enumerate(rows) if row[name] is not None}
-            chunks = [list(values)[start:start + 500] for start in range(0, len(values), 500)]
+            chunks = [list(values)[start : start + 500] for start in range(0, len(values), 500)]
             for chunk in chunks:
                 taken = conn.execute(sa.select(column).where(column.in_(chunk)).limit(1)).scalar()
                 if taken is not None:
@@ -162,13 +171,17 @@ class Loader:
                 continue  # reported as "no such row" where it is used
         values = list(cleaned)
         for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            statement = sa.select(target.table.c[key], target.table.c.id).where(target.table.c[key].in_(chunk))
+            chunk = values[start : start + 500]
+            statement = sa.select(target.table.c[key], target.table.c.id).where(
+                target.table.c[key].in_(chunk)
+            )
             for value, id in conn.execute(statement):
                 by_text[cleaned[value]] = id
         return by_text
 
-    def link_self_references(self, seed: SeedFile, rows: list[tuple[int, dict[str, Any]]], conn: sa.Connection) -> None:
+    def link_self_references(
+        self, seed: SeedFile, rows: list[tuple[int, dict[str, Any]]], conn: sa.Connection
+    ) -> None:
         """Fill references to rows of the same file, now that they are all stored."""
         repo = seed.repo
         for ref in repo.entity.references:
@@ -181,9 +194,13 @@ class Loader:
                 if not value:
                     continue
                 if value not in ids:
-                    raise SeedError(f"{seed.where(number, ref.name)}: no {repo.entity.label.lower()} '{value}'.")
+                    raise SeedError(
+                        f"{seed.where(number, ref.name)}: no {repo.entity.label.lower()} '{value}'."
+                    )
                 own = repo.fields[key].to_db(repo.fields[key].clean(raw[key]))
-                conn.execute(repo.table.update().where(repo.table.c[key] == own).values({ref.name: ids[value]}))
+                conn.execute(
+                    repo.table.update().where(repo.table.c[key] == own).values({ref.name: ids[value]})
+                )
 
     def progress(self, rows: list[Row], name: str) -> Iterator[Row]:
         if len(rows) < PROGRESS_FROM:
@@ -205,7 +222,7 @@ def load(app: Flask, reset: bool = False) -> str:
     seconds = time.perf_counter() - started
     if not total:
         return "Nothing to seed: every row in seed/ is already stored."
-    return f"Seeded {total:,} rows in {tables} tables in {seconds:.1f} s."
+    return f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s."
 
 
 @click.command("seed")

@@ -76,7 +76,8 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
     token = csrf_token(client, base + "new/")
     row = fake.row(repo, 7, refs)
     bad_field = next(
-        f for f in repo.entity.fields.values()
+        f
+        for f in repo.entity.fields.values()
         if (f.required and f.kind not in ("boolean", "choice")) or f.kind in BAD_VALUES
     )
     bad_value, problem = BAD_VALUES.get(bad_field.kind, ("", "is required."))
@@ -125,7 +126,9 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
 def test_every_admin_url_requires_login(tmp_path, model_set):
     app = make_app(tmp_path, MODEL_SETS[model_set])
     client = app.test_client()
-    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin") and "static" not in r.endpoint]
+    rules = [
+        r for r in app.url_map.iter_rules() if r.rule.startswith("/admin") and "static" not in r.endpoint
+    ]
     assert len(rules) > 20
     for rule in rules:
         url = rule.rule.replace("<export_type>", "csv")
@@ -175,12 +178,12 @@ def test_deleting_a_referenced_row_is_refused_with_a_message(app, admin_client):
 
 
 def test_csv_export_is_safe_to_open_in_a_spreadsheet(app, admin_client):
-    make_categories(app, "=HYPERLINK(\"http://evil\")", "+1", "Plain, with comma")
+    make_categories(app, '=HYPERLINK("http://evil")', "+1", "Plain, with comma")
     response = admin_client.get("/admin/category/export/csv/")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.text)))
     names = sorted(row[0] for row in rows[1:])
-    assert names == ["'+1", "'=HYPERLINK(\"http://evil\")", "Plain, with comma"]
+    assert names == ["'+1", '\'=HYPERLINK("http://evil")', "Plain, with comma"]
 
 
 def test_list_shows_references_by_label_with_a_link(app, admin_client):
@@ -236,7 +239,13 @@ def test_admin_can_create_a_user_whose_password_is_hashed(app, admin_client):
     token = csrf_token(admin_client, "/admin/users/new/")
     response = admin_client.post(
         "/admin/users/new/",
-        data={"email": "Neu@Example.com", "role": "editor", "password": "a long enough pw", "active": "y", "csrf_token": token},
+        data={
+            "email": "Neu@Example.com",
+            "role": "editor",
+            "password": "a long enough pw",
+            "active": "y",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -246,5 +255,7 @@ def test_admin_can_create_a_user_whose_password_is_hashed(app, admin_client):
     assert "a long enough pw" not in user["password_hash"]
     editor = app.test_client()
     token = csrf_token(editor, "/login")
-    response = editor.post("/login", data={"email": "neu@example.com", "password": "a long enough pw", "csrf_token": token})
+    response = editor.post(
+        "/login", data={"email": "neu@example.com", "password": "a long enough pw", "csrf_token": token}
+    )
     assert response.status_code == 302

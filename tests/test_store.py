@@ -133,8 +133,10 @@ def test_delete_many_is_all_or_nothing(shop):
 def products(shop):
     kit_store, coffee = shop
     for name, price, stock, active in [
-        ("Äpfel", "2.00", 5, True), ("Brot", "4.50", 0, True),
-        ("Crème", "10.00", 12, False), ("100% Kaffee", "9.99", 3, True),
+        ("Äpfel", "2.00", 5, True),
+        ("Brot", "4.50", 0, True),
+        ("Crème", "10.00", 12, False),
+        ("100% Kaffee", "9.99", 3, True),
     ]:
         add_product(kit_store, coffee, name=name, price=price, stock=stock, active=active)
     return kit_store["product"]
@@ -168,9 +170,16 @@ def test_filters_select_the_right_rows(products, filters, expected):
     ("flt", "message"),
     [
         (Filter("secret", "eq", "1"), "Product has no field 'secret' to filter by."),
-        (Filter("price", "contains", "1"), "Price can't be filtered with 'contains'; use one of: eq, ne, gt, gte, lt, lte, empty."),
+        (
+            Filter("price", "contains", "1"),
+            "Price can't be filtered with 'contains'; use one of: eq, ne, gt, gte, lt, lte, empty.",
+        ),
         (Filter("price", "gte", "cheap"), "Price must be an amount like 12.50."),
-        (Filter("name", "eq); drop table product; --", "x"), "Name can't be filtered with 'eq); drop table product; --'; use one of: eq, ne, contains, startswith, empty."),
+        (
+            Filter("name", "eq); drop table product; --", "x"),
+            "Name can't be filtered with 'eq); drop table product; --'; "
+            "use one of: eq, ne, contains, startswith, empty.",
+        ),
     ],
 )
 def test_bad_filters_are_refused_with_a_message(products, flt, message):
