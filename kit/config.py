@@ -51,6 +51,12 @@ SETTINGS = (
         "Login made on the first start, with a random password printed once.",
     ),
     Setting("PAGE_SIZE", "20", "Rows per page in admin lists.", int),
+    Setting(
+        "CORS_ORIGINS",
+        "",
+        "Other sites whose pages may call the JSON API, comma-separated "
+        "(https://app.example.com); * for any. Empty: none.",
+    ),
 )
 
 WORDS = {

@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(KitError)
     def kit_error(error: KitError) -> Any:
-        return render_error(error.status, error.message)
+        return render_error(error.status, error.message, getattr(error, "fields", {}))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -74,8 +74,8 @@ def init_app(app: Flask) -> None:
         return render_error(500, "Something went wrong on our side. It has been logged.")
 
 
-def render_error(status: int, message: str) -> Any:
+def render_error(status: int, message: str, fields: Mapping[str, str] | None = None) -> Any:
     """The error page (templates/error.html, overridable), or JSON for API requests."""
     if request.path.startswith("/api/"):
-        return {"error": {"status": status, "message": message, "fields": {}}}, status
+        return {"error": {"status": status, "message": message, "fields": dict(fields or {})}}, status
     return render_template("error.html", status=status, message=message), status

@@ -34,8 +34,10 @@ class Entity:
         search: Sequence[str] = (),
         columns: Sequence[str] = (),
         help: str = "",
+        public_read: bool = False,
     ) -> None:
         self.name = name
+        self.public_read = public_read  # anyone may read its rows through the API
         self.fields: dict[str, Field] = {}
         self.label = label or name.replace("_", " ").capitalize()
         self.plural = plural or f"{self.label}s"

@@ -1,6 +1,6 @@
-"""The kit's own entity: the people who log in to the admin."""
+"""The kit's own entities: the people who log in to the admin, and their API tokens."""
 
-from kit.fields import Boolean, Choice, Email, Text
+from kit.fields import Boolean, Choice, Email, Reference, Text
 from kit.schema import Entity
 
 ROLES = (
@@ -21,4 +21,15 @@ USER = Entity(
     title="email",
     order="email",
     columns=("email", "name", "role", "active", "created_at"),
+)
+
+TOKEN = Entity(
+    "kit_token",
+    Reference("user", to="kit_user", required=True, help="The token acts with this user's role."),
+    Text("name", required=True, help="What uses it, e.g. 'mobile app'."),
+    Text("token_hash", max_length=64, unique=True, hidden=True),
+    label="API token",
+    title="name",
+    order="-created_at",
+    columns=("name", "user", "created_at"),
 )
