@@ -52,6 +52,18 @@ class AdminForm(FlaskForm):
 # -- filters --------------------------------------------------------------------
 
 
+class Count(int):
+    """A row count as the list shows it: 1,204, or 10,000+ where counting stopped."""
+
+    def __new__(cls, rows: int, estimated: bool = False) -> Count:
+        count = super().__new__(cls, rows)
+        count.estimated = estimated
+        return count
+
+    def __str__(self) -> str:
+        return f"{int(self):,}{'+' if self.estimated else ''}"
+
+
 class KitFilter(BaseFilter):
     """A list filter that becomes a model-layer `Filter`; the model layer checks it again."""
 
@@ -266,6 +278,7 @@ class EntityView(SecureView, BaseModelView):
     can_export = True
     export_types = ["csv"]
     can_set_page_size = True
+    named_filter_urls = True  # ?flt0_price_from=10, a link one can read and share
     page_size_options = (20, 50, 100)
 
     def __init__(self, repo: Repository, page_size: int = 20, **kwargs: Any) -> None:
@@ -279,7 +292,7 @@ class EntityView(SecureView, BaseModelView):
         self.column_details_list = [f.name for f in visible]
         self.column_export_list = [f.name for f in visible]
         self.column_searchable_list = list(entity.search)
-        self.column_sortable_list = [f.name for f in visible if f.sortable]
+        self.column_sortable_list = [name for name in entity.sortable if not repo.fields[name].hidden]
         self.column_default_sort = entity.sort
         self.column_filters = [flt for f in visible for flt in filters_for(f, repo)]
         self.column_formatters = {f.name: self.formatter(f) for f in visible}
@@ -363,7 +376,7 @@ class EntityView(SecureView, BaseModelView):
             flash(error.message, "error")
             result = self.repo.list(Query(per_page=query.per_page))
         self.remember_labels(result.rows)
-        return result.total, result.rows
+        return Count(result.total, result.estimated), result.rows
 
     def get_one(self, id: Any) -> Row | None:
         try:

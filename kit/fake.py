@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -15,33 +16,20 @@ from kit.fields import Field, Value
 from kit.store import Repository, Row
 
 WORDS = (
-    "amber",
-    "berg",
-    "café",
-    "delta",
-    "élan",
-    "fjord",
-    "größe",
-    "harbor",
-    "iris",
-    "jade",
-    "koi",
-    "lumen",
-    "mañana",
-    "nord",
-    "opal",
-    "piñon",
-    "quartz",
-    "rye",
-    "søren",
-    "tide",
-)
+    "amber", "berg", "café", "delta", "élan", "fjord", "größe", "harbor", "iris", "jade",
+    "koi", "lumen", "mañana", "nord", "opal", "piñon", "quartz", "rye", "søren", "tide",
+)  # fmt: skip
 START = dt.datetime(2026, 1, 1, 9, 0)
 
 
-def value(field: Field, n: int, references: Mapping[str, Sequence[int]] | None = None) -> Value:
+def value(
+    field: Field,
+    n: int,
+    references: Mapping[str, Sequence[int]] | None = None,
+    rnd: random.Random | None = None,
+) -> Value:
     """A valid value of `field` for row number `n` (references pick from the given ids)."""
-    rnd = random.Random(f"{field.entity}.{field.name}.{n}")
+    rnd = rnd or random.Random(zlib.crc32(f"{field.entity}.{field.name}".encode()) + n)
     kind = field.kind
     if kind == "reference":
         ids = (references or {}).get(field.name) or ()
@@ -73,13 +61,14 @@ def value(field: Field, n: int, references: Mapping[str, Sequence[int]] | None =
 def row(repo: Repository, n: int, references: Mapping[str, Sequence[int]] | None = None) -> Row:
     """A valid row of `repo` for row number `n`; optional fields are sometimes left empty."""
     made: Row = {}
+    rnd = random.Random(zlib.crc32(repo.name.encode()) * 1_000_003 + n)
     for field in repo.entity.fields.values():
         if field.hidden:
             continue
         if not field.required and not field.unique and (n + len(field.name)) % 5 == 0:
             made[field.name] = None
             continue
-        made[field.name] = value(field, n, references)
+        made[field.name] = value(field, n, references, rnd)
     return made
 
 

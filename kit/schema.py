@@ -33,6 +33,7 @@ class Entity:
         order: str = "-id",
         search: Sequence[str] = (),
         columns: Sequence[str] = (),
+        sortable: Sequence[str] = (),
         help: str = "",
         public_read: bool = False,
     ) -> None:
@@ -45,6 +46,7 @@ class Entity:
         self._declared = fields
         self._title, self._key, self.order = title, key, order
         self._search, self._columns = tuple(search), tuple(columns)
+        self._sortable = tuple(sortable)
 
     def __repr__(self) -> str:
         return f"Entity({self.name!r})"
@@ -70,6 +72,13 @@ class Entity:
     def columns(self) -> tuple[str, ...]:
         """Fields shown in the list: `columns=` or the first six that fit a list."""
         return self._columns or tuple(f.name for f in self.fields.values() if f.kind != "longtext")[:6]
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        """Fields a list can be sorted by, each with an index: `sortable=` or the list's columns."""
+        names = self._sortable or (*self.columns, self.title, self.sort[0])
+        fields = [n for n in dict.fromkeys(names) if n not in self.fields or self.fields[n].sortable]
+        return tuple(dict.fromkeys((*fields, *MANAGED)))
 
     @property
     def references(self) -> list[Reference]:
@@ -106,7 +115,11 @@ class Entity:
                 raise DeclarationError(f"{where_field}: a choice needs at least one option.")
             field.entity = self.name
             self.fields[field.name] = field
-        for option, names in (("search", self._search), ("columns", self._columns)):
+        for option, names in (
+            ("search", self._search),
+            ("columns", self._columns),
+            ("sortable", self._sortable),
+        ):
             self._check_names(option, names)
         for option, name in (("title", self._title), ("key", self._key), ("order", self.sort[0])):
             if name is not None:

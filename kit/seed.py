@@ -20,7 +20,7 @@ from flask.cli import with_appcontext
 
 from kit.errors import ValidationError
 from kit.fields import Reference
-from kit.store import Repository, Row, Store, store
+from kit.store import BULK_ROWS, Repository, Row, Store, store
 
 PROGRESS_FROM = 5_000
 """Files with more rows than this show a progress bar."""
@@ -77,7 +77,7 @@ class Loader:
             if reset:
                 for repo in reversed(list(self.store)):
                     if not repo.name.startswith("kit_"):
-                        conn.execute(repo.table.delete())
+                        repo.delete_all(conn)
             for seed in self.files:
                 added[seed.repo.name] = self.load_file(seed, conn)
         return added
@@ -108,7 +108,7 @@ class Loader:
             rows.append(row)
             deferred.append((number, raw))
         self.check_taken(seed, rows, deferred, [n for n in unique if n != key], conn)
-        count = repo.load(self.progress(rows, repo.name), conn)
+        count = repo.load(self.progress(rows, repo.name), conn, bulk=len(rows) >= BULK_ROWS)
         self.link_self_references(seed, deferred, conn)
         return count
 

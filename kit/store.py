@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import types
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dataset
@@ -23,12 +23,17 @@ from flask import Flask, current_app
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
 from kit.schema import DeclarationError, Entity, Schema
+from kit.search import Search
 from kit.users import TOKEN, USER
 
 Row = dict[str, Value]
 """One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`."""
 
 MAX_PAGE_SIZE = 500
+COUNT_LIMIT = 10_000
+"""A narrowed list counts its rows up to here and then says "more than" (counting all is slow)."""
+BULK_ROWS = 10_000
+"""Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
 
 COMPARISONS = {
     "eq": operator.eq,
@@ -56,6 +61,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    estimated: bool = False  # total is a lower bound: more than COUNT_LIMIT rows match
 
     @property
     def pages(self) -> int:
@@ -72,7 +78,11 @@ class Query:
     desc: bool = False
     page: int = 0
     per_page: int = 20
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether filters or a search narrow the list (else it is the whole table)."""
+        return bool(self.filters or self.search.strip())
 
 
 def utcnow() -> dt.datetime:
@@ -92,6 +102,12 @@ class Store:
             else [],
         )
         self.metadata = sa.MetaData()
+        self.counts = sa.Table(
+            "kit_count",
+            self.metadata,
+            sa.Column("entity", sa.Unicode(63), primary_key=True),
+            sa.Column("rows", sa.BigInteger, nullable=False),
+        )
         self.repositories = {entity.name: Repository(self, entity) for entity in schema}
 
     def __getitem__(self, name: str) -> Repository:
@@ -126,6 +142,8 @@ class Store:
         """Make every declared table, column and index; never drops anything."""
         inspector = sa.inspect(self.db.engine)
         existing = set(inspector.get_table_names())
+        with self.transaction() as conn:
+            self.counts.create(conn, checkfirst=True)
         for repo in self:
             with self.transaction() as conn:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
@@ -152,6 +170,7 @@ class Repository:
             sa.Column("created_at", sa.DateTime),
             sa.Column("updated_at", sa.DateTime),
         )
+        self.search = Search(self.table, entity.search)
 
     def __repr__(self) -> str:
         return f"Repository({self.name!r})"
@@ -181,19 +200,25 @@ class Repository:
                         f"Entity '{self.name}', field '{column}': can't be unique, "
                         "existing rows share a value."
                     ) from None
+        self.search.sync(conn)
+        counts = self.store.counts
+        if conn.execute(sa.select(counts.c.rows).where(counts.c.entity == self.name)).first() is None:
+            rows = conn.execute(sa.select(sa.func.count()).select_from(self.table)).scalar_one()
+            conn.execute(counts.insert().values(entity=self.name, rows=rows))
 
     def indexes(self) -> list[sa.Index]:
-        """A unique index per unique field; an index per sortable list column and reference."""
+        """A unique index per unique field, an (field, id) index per sortable field, one per reference.
+
+        With these every sort the list offers reads its page straight off an index.
+        """
         entity, c = self.entity, self.table.c
         wanted: list[sa.Index] = []
         for f in entity.fields.values():
             if f.unique:
                 wanted.append(sa.Index(f"ux_{self.name}_{f.name}", c[f.name], unique=True))
-        ordered = {*entity.columns, entity.sort[0], *(r.name for r in entity.references)}
-        for name in sorted(ordered - {"id"}):
-            f = self.fields[name]
-            if f.sortable and not f.unique:
-                wanted.append(sa.Index(f"ix_{self.name}_{name}", c[name]))
+        for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
+            if not self.fields[name].unique:
+                wanted.append(sa.Index(f"ix_{self.name}_{name}", c[name], c.id))
         return wanted
 
     # -- reading -------------------------------------------------------------
@@ -215,26 +240,57 @@ class Repository:
         return self._first(self.table.c[field] == wanted)
 
     def list(self, query: Query | None = None) -> Page:
-        """One page of rows matching the query's filters and search, in its order."""
+        """One page of rows matching the query's filters and search, in its order.
+
+        The back half of a long list is read backwards from its end, so the
+        last page costs what the first does (an OFFSET of a million rows doesn't).
+        """
         query = query or Query()
         per_page = max(1, min(int(query.per_page), MAX_PAGE_SIZE))
         page = max(0, int(query.page))
+        sort, desc = (query.sort, query.desc) if query.sort else self.entity.sort
+        order = self._order(sort, desc)  # checks the sort even when no row matches
         where = self.where(query)
-        statement = (
-            sa.select(self.table)
-            .where(*where)
-            .order_by(*self._order(query.sort, query.desc))
-            .limit(per_page)
-            .offset(page * per_page)
-        )
+        total, estimated = self._total(query, where)
+        offset = page * per_page
+        if offset >= total and not estimated:
+            return Page([], total, page, per_page, estimated)
+        from_end = total - offset - per_page
+        backwards = not estimated and offset > 0 and from_end < offset
+        limit = per_page
+        if backwards:
+            order = self._order(sort, not desc)
+            limit, offset = min(per_page, total - offset), max(0, from_end)
+        statement = sa.select(self.table).where(*where).order_by(*order).limit(limit).offset(offset)
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
-        return Page(rows, self.count(query), page, per_page)
+        return Page(rows[::-1] if backwards else rows, total, page, per_page, estimated)
 
     def count(self, query: Query | None = None) -> int:
-        """How many rows match the query's filters and search."""
-        where = self.where(query or Query())
-        statement = sa.select(sa.func.count()).select_from(self.table).where(*where)
+        """How many rows match the query's filters and search, exactly."""
+        query = query or Query()
+        if not query.narrowed:
+            return self._stored_count()
+        statement = sa.select(sa.func.count()).select_from(self.table).where(*self.where(query))
         return int(self.store.connection.execute(statement).scalar_one())
+
+    def _total(self, query: Query, where: list[sa.ColumnElement[bool]]) -> tuple[int, bool]:
+        """(rows, estimated): the whole table from the count the kit keeps, else counted up to a limit."""
+        if not query.narrowed:
+            return self._stored_count(), False
+        capped = sa.select(sa.literal(1)).select_from(self.table).where(*where).limit(COUNT_LIMIT + 1)
+        found = self.store.connection.execute(sa.select(sa.func.count()).select_from(capped.subquery()))
+        rows = int(found.scalar_one())
+        return min(rows, COUNT_LIMIT), rows > COUNT_LIMIT
+
+    def _stored_count(self) -> int:
+        counts = self.store.counts
+        statement = sa.select(counts.c.rows).where(counts.c.entity == self.name)
+        return int(self.store.connection.execute(statement).scalar_one())
+
+    def _add_to_count(self, conn: sa.Connection, rows: int) -> None:
+        """Keep the row count in step, in the same transaction as the write."""
+        counts = self.store.counts
+        conn.execute(counts.update().where(counts.c.entity == self.name).values(rows=counts.c.rows + rows))
 
     def iterate(self, query: Query | None = None, batch: int = 1000) -> Iterator[Row]:
         """Every matching row, in order, read in batches (for exports)."""
@@ -268,12 +324,7 @@ class Repository:
 
     def where(self, query: Query) -> list[sa.ColumnElement[bool]]:
         """The WHERE clauses of a query, after checking every field and operator."""
-        clauses = [self._filter(f) for f in query.filters]
-        for word in query.search.split():
-            columns = [self.table.c[name] for name in self.entity.search]
-            if columns:
-                clauses.append(sa.or_(*(c.icontains(word, autoescape=True) for c in columns)))
-        return clauses
+        return [*(self._filter(f) for f in query.filters), *self.search.clauses(query.search)]
 
     def _filter(self, flt: Filter) -> sa.ColumnElement[bool]:
         f = self._field(flt.field, "filter")
@@ -305,8 +356,9 @@ class Repository:
         if sort is None:
             sort, desc = self.entity.sort
         f = self._field(sort, "sort")
-        if not f.sortable:
-            raise ValidationError({sort: f"{f.label} can't be sorted."})
+        if sort not in self.entity.sortable:
+            allowed = ", ".join(self.entity.sortable)
+            raise ValidationError({sort: f"{f.label} can't be sorted; sortable fields: {allowed}."})
         column = self.table.c[sort]
         direction = sa.desc if desc else sa.asc
         if sort == "id":
@@ -380,6 +432,7 @@ class Repository:
             except sa.exc.IntegrityError:
                 raise self._conflict(cleaned) from None
             id = result.inserted_primary_key[0]
+            self._add_to_count(conn, 1)
         return self.get(id)
 
     def update(self, id: Any, data: Mapping[str, Value]) -> Row:
@@ -406,22 +459,78 @@ class Repository:
         with self.store.transaction() as conn:
             self._check_unused(conn, wanted)
             result = conn.execute(self.table.delete().where(self.table.c.id.in_(wanted)))
+            self._add_to_count(conn, -result.rowcount)
         return result.rowcount
 
-    def load(self, rows: Iterable[Row], conn: sa.Connection, batch: int = 5000) -> int:
-        """Insert already-cleaned rows in batches inside the caller's transaction."""
-        now = utcnow()
-        insert = self.table.insert()
+    def delete_all(self, conn: sa.Connection) -> None:
+        """Empty the table inside the caller's transaction (seed --reset)."""
+        conn.execute(self.table.delete())
+        counts = self.store.counts
+        conn.execute(counts.update().where(counts.c.entity == self.name).values(rows=0))
+
+    def load(self, rows: Iterable[Row], conn: sa.Connection, batch: int = 5000, bulk: bool = False) -> int:
+        """Insert already-cleaned rows in batches inside the caller's transaction.
+
+        The statement is compiled once and each batch goes to the driver's
+        executemany as plain tuples: no per-row statement building.  With
+        `bulk`, sort indexes and the search index are rebuilt once at the end.
+        """
+        if bulk:
+            with self.bulk(conn):
+                return self.load(rows, conn, batch)
+        names = [*self.entity.fields, "created_at", "updated_at"]
+        compiled = self.table.insert().compile(dialect=conn.dialect, column_keys=names)
+        writers = [(name, self._writer(name, conn.dialect)) for name in names[:-2]]
+        stamp = self._writer("created_at", conn.dialect)
+        now = stamp(utcnow()) if stamp else utcnow()
+        # positional drivers (SQLite) take tuples in placeholder order, the others dicts
+        order = [names.index(key) for key in compiled.positiontup or ()]
         count, chunk = 0, []
         for row in rows:
-            chunk.append({**self._to_db(row), "created_at": now, "updated_at": now})
+            values = [row.get(name) if write is None else write(row.get(name)) for name, write in writers]
+            values += (now, now)
+            chunk.append(tuple(values[i] for i in order) if order else dict(zip(names, values, strict=True)))
             if len(chunk) == batch:
-                conn.execute(insert, chunk)
+                conn.exec_driver_sql(compiled.string, chunk)
                 count, chunk = count + len(chunk), []
         if chunk:
-            conn.execute(insert, chunk)
+            conn.exec_driver_sql(compiled.string, chunk)
             count += len(chunk)
+        self._add_to_count(conn, count)
         return count
+
+    @contextmanager
+    def bulk(self, conn: sa.Connection) -> Iterator[None]:
+        """Drop the sort indexes and search triggers for a big load; build them once after it.
+
+        Building an index over sorted rows is several times faster than
+        growing it a row at a time.  Unique indexes stay: they guard the data.
+        """
+        dropped = [index for index in self.indexes() if not index.unique]
+        present = {i["name"] for i in sa.inspect(conn).get_indexes(self.name)}
+        for index in dropped:
+            if index.name in present:
+                index.drop(conn)
+        with self.search.suspended(conn):
+            yield
+        for index in dropped:
+            index.create(conn)
+
+    def _writer(self, name: str, dialect: sa.Dialect) -> Callable[[Value], Value] | None:
+        """Python value -> what the driver takes, or None where the value goes as it is."""
+        field = self.fields[name]
+        to_db = None if type(field).to_db is Field.to_db else field.to_db
+        column_type = self.table.c[name].type
+        bind = None
+        if not isinstance(column_type, sa.Boolean | sa.Integer | sa.String):
+            # dates and times: the dialect's own format, so rows written here and by
+            # create() compare and sort alike
+            bind = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if bind is None:
+            return to_db
+        if to_db is None:
+            return bind
+        return lambda value: bind(to_db(value))
 
     def _to_db(self, cleaned: Row) -> Row:
         return {name: self.fields[name].to_db(value) for name, value in cleaned.items()}

@@ -211,6 +211,7 @@ def test_search_sort_and_filter_in_the_list(app, admin_client):
 def test_bad_filter_value_is_reported_not_a_500(app, admin_client):
     response = admin_client.get("/admin/product/?flt0_price_from=cheap")
     assert response.status_code == 200
+    assert "Invalid Filter Value: cheap" in page_text(response)
 
 
 def test_dashboard_counts_every_entity(app, admin_client):

@@ -265,6 +265,8 @@ def test_fake_rows_are_valid_for_every_entity(tmp_path, model_set):
         kit_store = app.extensions["kit.store"]
         ids: dict[str, list[int]] = {}
         for entity in kit_store.schema.load_order():
+            if entity not in kit_store.schema.declared:
+                continue
             repo = kit_store[entity.name]
             refs = {r.name: ids.get(r.to, []) for r in entity.references}
             for n in range(3):

@@ -1,0 +1,116 @@
+"""Finding rows by words: a full-text index on SQLite, a LIKE scan elsewhere.
+
+On SQLite each entity with searchable fields gets an FTS5 table with the
+trigram tokenizer (substring matching, case-insensitive, Unicode aware),
+kept in step with the entity's table by triggers, so every writer - the
+model layer, a bulk load, a second worker - keeps it right.  A word shorter
+than three letters has no trigram; it is looked up with LIKE.  Without FTS5
+(PostgreSQL, old SQLite) every word is looked up with LIKE, with the same
+results.  Statements are built from declared names only; the words are bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+TRIGRAM = 3
+
+
+class Search:
+    """The search of one entity over its `search=` fields."""
+
+    def __init__(self, table: sa.Table, fields: tuple[str, ...]) -> None:
+        self.table = table
+        self.fields = fields
+        self.index = f"kit_search_{table.name}"
+        self.indexed = False  # set by sync() once the FTS table is known to exist
+
+    def clauses(self, text: str) -> list[sa.ColumnElement[bool]]:
+        """One clause per word: each word must appear in one of the searched fields."""
+        words = text.split()
+        if not self.fields or not words:
+            return []
+        long_words = [w for w in words if len(w) >= TRIGRAM] if self.indexed else []
+        clauses = [self.like(w) for w in words if w not in long_words]
+        if long_words:
+            phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+            matches = (
+                sa.select(sa.literal_column("rowid"))
+                .select_from(sa.table(self.index))
+                .where(sa.literal_column(self.quoted(self.index)).op("MATCH")(phrase))
+            )
+            clauses.append(self.table.c.id.in_(matches))
+        return clauses
+
+    def like(self, word: str) -> sa.ColumnElement[bool]:
+        return sa.or_(*(self.table.c[name].icontains(word, autoescape=True) for name in self.fields))
+
+    # -- the index -----------------------------------------------------------
+
+    def sync(self, conn: sa.Connection) -> None:
+        """Make (or remake, if the searched fields changed) the index; start-up only."""
+        if conn.dialect.name != "sqlite" or not self.fields:
+            self.indexed = False
+            return
+        present = [row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({self.quoted(self.index)})")]
+        if present == list(self.fields):
+            self.indexed = True
+            return
+        self.drop(conn)
+        columns = ", ".join(self.quoted(name) for name in self.fields)
+        try:
+            conn.exec_driver_sql(
+                f"CREATE VIRTUAL TABLE {self.quoted(self.index)} USING fts5({columns}, "
+                f"content={self.quoted(self.table.name)}, content_rowid='id', tokenize='trigram')"
+            )
+        except sa.exc.OperationalError:
+            return  # no FTS5 or no trigram tokenizer in this SQLite: LIKE it is
+        conn.exec_driver_sql(
+            f"INSERT INTO {self.quoted(self.index)}({self.quoted(self.index)}) VALUES ('rebuild')"
+        )
+        self.create_triggers(conn)
+        self.indexed = True
+
+    def drop(self, conn: sa.Connection) -> None:
+        self.drop_triggers(conn)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.quoted(self.index)}")
+
+    @contextmanager
+    def suspended(self, conn: sa.Connection) -> Iterator[None]:
+        """For a bulk load: no per-row trigger; new rows are indexed in one statement at the end."""
+        if not self.indexed:
+            yield
+            return
+        last = conn.execute(sa.select(sa.func.max(self.table.c.id))).scalar() or 0
+        self.drop_triggers(conn)
+        yield
+        columns = ", ".join(self.quoted(name) for name in self.fields)
+        conn.exec_driver_sql(
+            f"INSERT INTO {self.quoted(self.index)}(rowid, {columns}) "
+            f"SELECT id, {columns} FROM {self.quoted(self.table.name)} WHERE id > ?",
+            (last,),
+        )
+        self.create_triggers(conn)
+
+    def create_triggers(self, conn: sa.Connection) -> None:
+        index, table = self.quoted(self.index), self.quoted(self.table.name)
+        columns = ", ".join(self.quoted(name) for name in self.fields)
+        new = ", ".join(f"new.{self.quoted(name)}" for name in self.fields)
+        old = ", ".join(f"old.{self.quoted(name)}" for name in self.fields)
+        insert = f"INSERT INTO {index}(rowid, {columns}) VALUES (new.id, {new});"
+        delete = f"INSERT INTO {index}({index}, rowid, {columns}) VALUES ('delete', old.id, {old});"
+        for event, body in (("INSERT", insert), ("DELETE", delete), ("UPDATE", delete + " " + insert)):
+            name = self.quoted(f"{self.index}_{event.lower()}")
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")
+
+    def drop_triggers(self, conn: sa.Connection) -> None:
+        for event in ("insert", "delete", "update"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {self.quoted(f'{self.index}_{event}')}")
+
+    @staticmethod
+    def quoted(name: str) -> str:
+        """A declared name (letters, digits, underscores: checked in schema.py) as an SQL identifier."""
+        return '"' + name.replace('"', '""') + '"'

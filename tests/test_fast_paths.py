@@ -1,0 +1,209 @@
+"""The fast paths give exactly the rows the plain queries give.
+
+Full-text search, lists read backwards from their end, the kept row count
+and bulk loads each have a slow, obvious twin; these tests hold them equal.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from kit import fake
+from kit import store as storage
+from kit.store import Filter, Query
+from tests.conftest import MODEL_SETS, make_app
+
+WORDS = ["Kaffee", "kaffee", "Crème", "TEE", "tee", "100%", "a_b", "ö", "straße", "ab", "x", "Zoë"]
+
+
+@pytest.fixture
+def products(app):
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        category = kit_store["category"].create({"name": "Alles"})
+        rnd = random.Random(7)
+        rows = []
+        for n in range(120):
+            words = " ".join(rnd.choice(WORDS) for _ in range(3))
+            rows.append(
+                {
+                    "name": f"{words} {n}",
+                    "category": category["id"],
+                    "price": f"{rnd.randint(0, 50)}.{rnd.randint(0, 99):02d}",
+                    "stock": rnd.choice([None, 0, 1, 5, 5, 9]),
+                    "description": rnd.choice([None, "", "dunkel geröstet", "Grüner TEE", "a%b_c"]),
+                }
+            )
+        for row in rows:
+            kit_store["product"].create(row)
+        yield kit_store["product"]
+
+
+def plain_search(repo, text):
+    """The obvious query: every word somewhere in a searched field, with LIKE."""
+    clauses = [repo.search.like(word) for word in text.split()]
+    statement = sa.select(repo.table.c.id).where(*clauses).order_by(repo.table.c.id)
+    return [row.id for row in repo.store.connection.execute(statement)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kaffee",
+        "kaffee",
+        "TEE",
+        "Crème",
+        "100%",
+        "a_b",
+        "a%b",
+        "straße",
+        "ab",
+        "x",
+        "Zoë 1",
+        "tee kaffee",
+        "nix",
+    ],
+)
+def test_full_text_search_finds_what_like_finds(app, products, text):
+    assert products.search.indexed  # SQLite here: the FTS5 path is the one under test
+    with app.app_context():
+        found = [row["id"] for row in products.iterate(Query(search=text, sort="id"))]
+        assert found == plain_search(products, text)
+
+
+def test_search_index_follows_updates_and_deletes(app, products):
+    with app.app_context():
+        row = products.list(Query(search="Crème", per_page=1)).rows[0]
+        products.update(row["id"], {"name": "Völlig anders"})
+        assert products.list(Query(search="anders")).total == 1
+        assert row["id"] not in [r["id"] for r in products.iterate(Query(search="Crème"))]
+        products.delete(row["id"])
+        assert products.list(Query(search="anders")).total == 0
+
+
+@pytest.mark.parametrize(
+    ("sort", "desc"),
+    [(None, False), ("price", False), ("price", True), ("stock", False), ("stock", True), ("name", True)],
+)
+@pytest.mark.parametrize("per_page", [7, 20])
+def test_every_page_read_backwards_equals_the_plain_offset_page(app, products, sort, desc, per_page):
+    with app.app_context():
+        everything = [row["id"] for row in products.iterate(Query(sort=sort, desc=desc))]
+        pages = products.list(Query(sort=sort, desc=desc, per_page=per_page)).pages
+        seen = []
+        for page in range(pages + 1):
+            seen += [
+                r["id"] for r in products.list(Query(sort=sort, desc=desc, per_page=per_page, page=page)).rows
+            ]
+        assert seen == everything
+
+
+def test_filtered_pages_read_backwards_too(app, products):
+    with app.app_context():
+        query = dict(filters=[Filter("price", "gte", "10")], search="tee", sort="price", per_page=3)
+        everything = [row["id"] for row in products.iterate(Query(**query))]
+        seen = []
+        for page in range(products.list(Query(**query)).pages):
+            seen += [r["id"] for r in products.list(Query(**query, page=page)).rows]
+        assert seen == everything and everything
+
+
+def test_the_kept_row_count_stays_exact(app, runner, products):
+    def exact(repo):
+        return repo.store.connection.execute(sa.select(sa.func.count()).select_from(repo.table)).scalar_one()
+
+    with app.app_context():
+        assert products.count() == exact(products) == 120
+        ids = [row["id"] for row in products.list(Query(per_page=5)).rows]
+        products.delete_many(ids)
+        assert products.count() == exact(products) == 115
+    result = runner.invoke(args=["seed", "--reset"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for repo in app.extensions["kit.store"]:
+            assert repo.count() == exact(repo), repo.name
+
+
+def test_a_narrowed_count_past_the_limit_says_it_is_a_lower_bound(app, products, monkeypatch):
+    monkeypatch.setattr(storage, "COUNT_LIMIT", 50)
+    with app.app_context():
+        page = products.list(Query(filters=[Filter("price", "gte", "0")]))
+        assert (page.total, page.estimated) == (50, True)
+        assert products.count(Query(filters=[Filter("price", "gte", "0")])) == 120
+        small = products.list(Query(search="Crème"))
+        assert small.estimated is False and small.total == products.count(Query(search="Crème"))
+        assert products.list().estimated is False and products.list().total == 120
+
+
+def test_sorting_is_refused_on_fields_without_an_index(app):
+    with app.app_context():
+        repo = app.extensions["kit.store"]["product"]
+        with pytest.raises(storage.ValidationError, match="Image URL can't be sorted; sortable fields:"):
+            repo.list(Query(sort="image_url"))
+
+
+@pytest.mark.parametrize("model_set", sorted(MODEL_SETS))
+def test_every_sortable_field_pages_from_an_index(tmp_path, model_set):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    with app.app_context():
+        for repo in app.extensions["kit.store"]:
+            for name in repo.entity.sortable:
+                for desc in (False, True):
+                    statement = sa.select(repo.table).order_by(*repo._order(name, desc)).limit(20)
+                    sql = str(statement.compile(dialect=repo.store.db.engine.dialect))
+                    plan = " ".join(
+                        str(row[-1])
+                        for row in repo.store.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (20, 0))
+                    )
+                    assert "TEMP B-TREE" not in plan, (repo.name, name, plan)
+    app.extensions["kit.store"].close()
+
+
+def test_a_bulk_load_equals_a_row_by_row_load(tmp_path):
+    from bench import models as bench_models
+
+    results = []
+    for bulk in (False, True):
+        (tmp_path / str(bulk)).mkdir()
+        app = make_app(tmp_path / str(bulk), bench_models)
+        with app.app_context():
+            kit_store = app.extensions["kit.store"]
+            repo = kit_store["item"]
+            rows = [repo.clean(fake.row(repo, n), check_db=False) for n in range(300)]
+            with kit_store.transaction() as conn:
+                repo.load(rows, conn, bulk=bulk)
+            indexes = sorted(i["name"] for i in sa.inspect(kit_store.db.engine).get_indexes("item"))
+            found = [r["id"] for r in repo.iterate(Query(search="nord 1", sort="price"))]
+            results.append(
+                (repo.count(), indexes, found, [r["sku"] for r in repo.iterate(Query(sort="sku"))])
+            )
+        app.extensions["kit.store"].close()
+    assert results[0] == results[1]
+    assert results[0][0] == 300 and results[0][2]
+
+
+def test_changing_the_searched_fields_rebuilds_the_index(tmp_path):
+    from kit.declare import Entity, Text
+
+    first = type(MODEL_SETS["shop"])("first")
+    first.note = Entity("note", Text("title"), Text("body"), search=("title",))
+    app = make_app(tmp_path, first)
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Überschrift", "body": "Inhalt"})
+        assert app.extensions["kit.store"]["note"].count(Query(search="Inhalt")) == 0
+    app.extensions["kit.store"].close()
+    second = type(MODEL_SETS["shop"])("second")
+    second.note = Entity("note", Text("title"), Text("body"), search=("title", "body"))
+    app = make_app(tmp_path, second)
+    with app.app_context():
+        assert app.extensions["kit.store"]["note"].count(Query(search="Inhalt")) == 1
+    app.extensions["kit.store"].close()
+
+
+def test_the_admin_list_shows_a_lower_bound_as_such(app, products, admin_client, monkeypatch):
+    monkeypatch.setattr(storage, "COUNT_LIMIT", 50)
+    assert "List (50+)" in admin_client.get("/admin/product/?flt0_price_from=0").text
+    assert "List (120)" in admin_client.get("/admin/product/").text
