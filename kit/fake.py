@@ -54,8 +54,8 @@ def value(
     if kind == "choice":
         return rnd.choice(list(field.options))  # type: ignore[attr-defined]
     words = " ".join(rnd.choice(WORDS) for _ in range(3 if kind == "text" else 12))
-    text = f"{words.capitalize()} {n}"
-    return text[: getattr(field, "max_length", 200)]
+    number = f" {n}"  # kept whole, so unique fields stay unique however short they are
+    return words.capitalize()[: getattr(field, "max_length", 200) - len(number)] + number
 
 
 def row(repo: Repository, n: int, references: Mapping[str, Sequence[int]] | None = None) -> Row:

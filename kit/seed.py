@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kit import fake
 from kit.errors import ValidationError
 from kit.fields import Reference
 from kit.store import BULK_ROWS, Repository, Row, Store, store
@@ -108,7 +109,7 @@ class Loader:
             rows.append(row)
             deferred.append((number, raw))
         self.check_taken(seed, rows, deferred, [n for n in unique if n != key], conn)
-        count = repo.load(self.progress(rows, repo.name), conn, bulk=len(rows) >= BULK_ROWS)
+        count = repo.load(progress(rows, len(rows), repo.name), conn, bulk=len(rows) >= BULK_ROWS)
         self.link_self_references(seed, deferred, conn)
         return count
 
@@ -202,12 +203,16 @@ class Loader:
                     repo.table.update().where(repo.table.c[key] == own).values({ref.name: ids[value]})
                 )
 
-    def progress(self, rows: list[Row], name: str) -> Iterator[Row]:
-        if len(rows) < PROGRESS_FROM:
-            yield from rows
-            return
-        with click.progressbar(rows, label=f"Loading {name}", file=None) as bar:
-            yield from bar
+
+def progress(rows: Iterable[Row], total: int, name: str) -> Iterator[Row]:
+    """The rows, with a progress bar on the terminal when there are many."""
+    if total < PROGRESS_FROM:
+        yield from rows
+        return
+    with click.progressbar(
+        rows, length=total, label=f"Loading {name}", file=click.get_text_stream("stderr")
+    ) as bar:
+        yield from bar
 
 
 def seed_folder(app: Flask) -> Path:
@@ -225,12 +230,54 @@ def load(app: Flask, reset: bool = False) -> str:
     return f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s."
 
 
+def load_fake(kit_store: Store, names: list[str], rows: int) -> str:
+    """Add `rows` made-up valid rows to each named entity, in one transaction."""
+    started = time.perf_counter()
+    wanted = [e for e in kit_store.schema.load_order() if e.name in names]
+    with kit_store.transaction() as conn:
+        for entity in wanted:
+            repo = kit_store[entity.name]
+            references = {ref.name: sample_ids(kit_store[ref.to], conn) for ref in entity.references}
+            missing = [r.name for r in entity.references if r.required and not references[r.name]]
+            if missing:
+                raise SeedError(f"{entity.name}: no {missing[0]} to refer to; fill {missing[0]} first.")
+            first = (conn.execute(sa.select(sa.func.max(repo.table.c.id))).scalar() or 0) + 1
+            made = (
+                repo.clean(fake.row(repo, n, references), check_db=False) for n in range(first, first + rows)
+            )
+            try:
+                repo.load(progress(made, rows, entity.name), conn, bulk=rows >= BULK_ROWS)
+            except sa.exc.IntegrityError as error:
+                raise SeedError(
+                    f"{entity.name}: a made-up row clashed with a stored one ({error.orig})."
+                ) from None
+    seconds = time.perf_counter() - started
+    names = ", ".join(e.name for e in wanted)
+    return f"Added {rows * len(wanted):,} made-up rows to {names} in {seconds:.1f} s."
+
+
+def sample_ids(repo: Repository, conn: sa.Connection, limit: int = 10_000) -> list[int]:
+    """Ids made-up rows may refer to: the first `limit` rows of `repo`."""
+    statement = sa.select(repo.table.c.id).order_by(repo.table.c.id).limit(limit)
+    return list(conn.execute(statement).scalars())
+
+
 @click.command("seed")
 @click.option("--reset", is_flag=True, help="Delete every row first, then load the files.")
+@click.option("--fake", "rows", type=click.IntRange(min=1), help="Add this many made-up rows instead.")
+@click.option("--entity", "entities", multiple=True, help="With --fake: only this entity (repeatable).")
 @with_appcontext
-def seed_command(reset: bool) -> None:
+def seed_command(reset: bool, rows: int | None, entities: tuple[str, ...]) -> None:
     """Load the demo data in seed/ (all-or-nothing; running it twice adds nothing)."""
-    click.echo(load(current_app, reset=reset))
+    if rows is None:
+        click.echo(load(current_app, reset=reset))
+        return
+    kit_store = store()
+    declared = [e.name for e in kit_store.schema.declared]
+    unknown = [name for name in entities if name not in declared]
+    if unknown:
+        raise SeedError(f"There is no entity '{unknown[0]}'; entities are: {', '.join(declared)}.")
+    click.echo(load_fake(kit_store, list(entities) or declared, rows))
 
 
 def seed_on_start(app: Flask) -> None:

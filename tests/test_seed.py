@@ -167,3 +167,29 @@ def test_stats_counts_rows_per_entity(app, runner, seeded):
     result = runner.invoke(args=["stats"])
     assert result.exit_code == 0, result.output
     assert "Categories                       8" in result.output
+
+
+@pytest.mark.parametrize("model_set", ["shop", "unusual"])
+def test_fake_rows_fill_every_entity_validly_and_twice(tmp_path, model_set):
+    from tests.conftest import MODEL_SETS
+
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["seed", "--fake", "40"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        for entity in app.extensions["kit.store"].schema.declared:
+            repo = app.extensions["kit.store"][entity.name]
+            assert repo.count() == 80
+            for row in repo.iterate():
+                values = {name: row[name] for name in entity.fields}
+                assert repo.clean(values, current=row, check_db=False) == values
+
+
+def test_fake_rows_need_their_references_first(app, runner):
+    result = runner.invoke(args=["seed", "--fake", "5", "--entity", "product"])
+    assert result.exit_code == 1
+    assert "product: no category to refer to; fill category first." in result.output
+    result = runner.invoke(args=["seed", "--fake", "5", "--entity", "nope"])
+    assert "There is no entity 'nope'; entities are: category, product" in result.output
