@@ -248,8 +248,10 @@ class Repository:
         query = query or Query()
         per_page = max(1, min(int(query.per_page), MAX_PAGE_SIZE))
         page = max(0, int(query.page))
-        sort, desc = (query.sort, query.desc) if query.sort else self.entity.sort
+        sort, desc = self._sort(query)
         order = self._order(sort, desc)  # checks the sort even when no row matches
+        if sort == "id" and not query.filters and self.search.covers(query.search):
+            return self._search_page(query.search, desc, page, per_page)
         where = self.where(query)
         total, estimated = self._total(query, where)
         offset = page * per_page
@@ -264,6 +266,23 @@ class Repository:
         statement = sa.select(self.table).where(*where).order_by(*order).limit(limit).offset(offset)
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
         return Page(rows[::-1] if backwards else rows, total, page, per_page, estimated)
+
+    def _sort(self, query: Query) -> tuple[str, bool]:
+        """The query's order; a search without one lists the newest matches first."""
+        if query.sort:
+            return query.sort, query.desc
+        return ("id", True) if query.search.strip() else self.entity.sort
+
+    def _search_page(self, text: str, desc: bool, page: int, per_page: int) -> Page:
+        """A page of search results read off the full-text index in id order."""
+        matches = self.search.matches(text, desc)
+        capped = matches.limit(COUNT_LIMIT + 1).subquery()
+        found = int(self.store.connection.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+        wanted = matches.limit(per_page).offset(page * per_page).subquery()
+        order = self.table.c.id.desc() if desc else self.table.c.id.asc()
+        statement = sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.rowid))).order_by(order)
+        rows = [self._row(r) for r in self.store.connection.execute(statement)]
+        return Page(rows, min(found, COUNT_LIMIT), page, per_page, found > COUNT_LIMIT)
 
     def count(self, query: Query | None = None) -> int:
         """How many rows match the query's filters and search, exactly."""
@@ -298,7 +317,7 @@ class Repository:
         statement = (
             sa.select(self.table)
             .where(*self.where(query))
-            .order_by(*self._order(query.sort, query.desc))
+            .order_by(*self._order(*self._sort(query)))
             .execution_options(yield_per=batch)
         )
         for row in self.store.connection.execute(statement):
@@ -335,7 +354,10 @@ class Repository:
             )
         column = self.table.c[f.name]
         if flt.op == "empty":
-            wants_empty = Boolean("empty", label=f.label).clean(flt.value) is not False
+            try:
+                wants_empty = Boolean("empty", label=f.label).clean(flt.value) is not False
+            except FieldError:
+                raise ValidationError({f.name: f"{f.label} 'empty' takes yes or no."}) from None
             return column.is_(None) if wants_empty else column.is_not(None)
         if flt.op in ("contains", "startswith"):
             text = str(flt.value)

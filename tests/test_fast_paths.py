@@ -207,3 +207,14 @@ def test_the_admin_list_shows_a_lower_bound_as_such(app, products, admin_client,
     monkeypatch.setattr(storage, "COUNT_LIMIT", 50)
     assert "List (50+)" in admin_client.get("/admin/product/?flt0_price_from=0").text
     assert "List (120)" in admin_client.get("/admin/product/").text
+
+
+@pytest.mark.parametrize("text", ["Kaffee", "tee kaffee", "Crème", "kaffee ab"])
+def test_search_pages_list_the_newest_matches_first(app, products, text):
+    with app.app_context():
+        seen, page = [], 0
+        while rows := products.list(Query(search=text, per_page=7, page=page)).rows:
+            seen += [row["id"] for row in rows]
+            page += 1
+        assert seen == plain_search(products, text)[::-1]
+        assert products.list(Query(search=text)).total == len(seen)
