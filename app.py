@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask.cli import with_appcontext
 
 import models
-from kit import admin, auth, config, errors, seed
+from kit import admin, auth, config, errors, security, seed
 from kit import store as storage
 from kit.errors import StartupError, ValidationError
 from kit.store import Filter, Query, store
@@ -58,11 +58,12 @@ def stats() -> None:
 
 
 def create_app(overrides: dict[str, Any] | None = None, entities: ModuleType = models) -> Flask:
-    """Settings, storage, error pages, login, admin, demo data, pages - in that order."""
+    """Settings, storage, error pages, security, login, admin, demo data, pages - in that order."""
     app = Flask(__name__)
     config.load(app, overrides)
     storage.init_app(app, entities)
     errors.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     seed.init_app(app)

@@ -36,6 +36,7 @@ from wtforms import (
     validators,
 )
 
+from kit import security
 from kit.auth import MIN_PASSWORD
 from kit.errors import InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
@@ -479,6 +480,26 @@ class EntityView(SecureView, BaseModelView):
             return False
         return super().is_action_allowed(name)
 
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self) -> Any:
+        """Inline edits from the list obey the role like the edit form (Flask-Admin doesn't check)."""
+        if not self.can_edit:
+            abort(403, "Your role can't change rows; ask an admin.")
+        return super().ajax_update()
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's URL parameters; Flask-Admin drops those it can't use, the kit says so."""
+        args = super()._get_list_extra_args()
+        for name in request.args:
+            if name.startswith("flt") and name.partition("_")[2] not in (self._filter_args or {}):
+                flash(f"There is no filter '{name}'; the list is shown without it.", "error")
+        if "sort" in request.args and self._get_column_by_idx(args.sort) is None:
+            flash(f"The list can't be sorted by '{request.args['sort']}'; it is in its usual order.", "error")
+        if "page_size" in request.args and args.page_size not in self.page_size_options:
+            sizes = ", ".join(map(str, self.page_size_options))
+            flash(f"A page shows {sizes} rows, not '{request.args['page_size']}'.", "error")
+        return args
+
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Delete the selected rows?"))
     def action_delete(self, ids: list[str]) -> None:
         try:
@@ -529,6 +550,41 @@ class UserView(EntityView):
             data.update(password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
         return data
 
+    # nobody changes their own role or shuts themselves out: another admin has to
+    def update_model(self, form: Form, model: Row) -> bool:
+        if model["id"] == current_user.id:
+            data, refused = form_data(form, self.repo), {}
+            if "role" in data and data["role"] != model["role"]:
+                refused["role"] = "You can't change your own role; ask another admin."
+            if "active" in data and not data["active"]:
+                refused["active"] = "You can't deactivate your own login; ask another admin."
+            if refused:
+                show_errors(form, ValidationError(refused))
+                return False
+        return super().update_model(form, model)
+
+    def delete_model(self, model: Row) -> bool:
+        if model["id"] == current_user.id:
+            flash("You can't delete your own login; ask another admin.", "error")
+            return False
+        return super().delete_model(model)
+
+    @action("delete", lazy_gettext("Delete"), lazy_gettext("Delete the selected rows?"))
+    def action_delete(self, ids: list[str]) -> None:
+        if current_user.id in {as_id(value) for value in ids}:
+            flash("You can't delete your own login; ask another admin.", "error")
+            return
+        super().action_delete(ids)
+
+
+
+def as_id(value: Any) -> int | None:
+    """A row id as the model layer reads it ("07" is 7), or None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
 
 def init_app(app: Flask) -> Admin:
     """Admin screens at /admin/ for every declared entity, and users for admins."""
@@ -537,6 +593,7 @@ def init_app(app: Flask) -> Admin:
         name=app.config["APP_NAME"],
         theme=Bootstrap4Theme(swatch="default", base_template="admin/kit_base.html", fluid=True),
         index_view=DashboardView(name="Dashboard", url="/admin"),
+        csp_nonce_generator=security.csp_nonce,
     )
     kit_store: Store = app.extensions["kit.store"]
     for repo in kit_store:

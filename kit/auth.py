@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
+from kit import security
 from kit.config import SettingError
 from kit.errors import Conflict, KitError, ValidationError
 from kit.store import Row, store
@@ -70,10 +71,14 @@ def login() -> Any:
     """The login page; sends the user on to where they were going."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        security.refuse_throttled_login(email)  # 429 after too many failures, before any hashing
+        user = authenticate(email, form.password.data or "")
         if user is None:
+            security.record_failed_login(email)
             flash("Wrong email or password.", "error")
         else:
+            security.forget_failed_logins(email)
             target = request.args.get("next", "")
             session.clear()  # a fresh session: nothing from before the login survives it
             login_user(user)

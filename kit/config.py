@@ -38,8 +38,29 @@ SETTINGS = (
         "Signs sessions and CSRF tokens. Empty: a random key is made once and kept "
         "in instance/secret_key. Set a long random value in production.",
     ),
-    Setting("PRODUCTION", "false", "true on a public server: refuses a weak SECRET_KEY or DEBUG.", bool),
+    Setting(
+        "PRODUCTION",
+        "false",
+        "true on a public server: refuses a weak SECRET_KEY or DEBUG, sends cookies over https only "
+        "and tells browsers to use https.",
+        bool,
+    ),
     Setting("DEBUG", "false", "true shows tracebacks in the browser. Never in production.", bool),
+    Setting("MAX_BODY_KB", "1024", "Largest request accepted, in KB; a bigger one gets a 413 page.", int),
+    Setting(
+        "LOGIN_ATTEMPTS",
+        "5",
+        "Failed logins allowed per account in 15 minutes (four times as many per address); "
+        "then the login answers 429 until the window passes. 0 turns this off.",
+        int,
+    ),
+    Setting(
+        "PROXIES",
+        "0",
+        "Reverse proxies in front of the app (1 behind nginx or a hosting platform's router): their "
+        "X-Forwarded-For and -Proto headers then give the client's address and https. 0: none.",
+        int,
+    ),
     Setting(
         "HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."
     ),
@@ -108,21 +129,34 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if not app.config["SECRET_KEY"] and not app.config["PRODUCTION"]:
         app.config["SECRET_KEY"] = local_secret(instance / "secret_key")
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = app.config["PRODUCTION"]
+    if app.config["MAX_BODY_KB"] < 1:
+        raise SettingError(f"MAX_BODY_KB must be at least 1, not {app.config['MAX_BODY_KB']}.")
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
     if app.config["PRODUCTION"]:
         refuse_unsafe_production(app.config)
 
 
 def refuse_unsafe_production(settings: Mapping[str, Any]) -> None:
     """Production never runs with debug on or a secret someone could guess."""
+    problems = production_problems(settings)
+    if problems:
+        raise SettingError(" ".join(problems))
+
+
+def production_problems(settings: Mapping[str, Any]) -> list[str]:
+    """What makes these settings unsafe on a public server, each with its fix."""
+    problems = []
     if settings["DEBUG"]:
-        raise SettingError("DEBUG must be false when PRODUCTION is true: it lets visitors run code.")
+        problems.append("DEBUG must be false when PRODUCTION is true: it lets visitors run code.")
     key = settings["SECRET_KEY"] or ""
     if len(key) < 32 or len(set(key)) < 10:
-        raise SettingError(
+        problems.append(
             "SECRET_KEY is missing or too weak for production; set it in .env to the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
+    return problems
 
 
 def local_secret(path: Path) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
 class KitError(Exception):
@@ -47,6 +47,16 @@ class InUse(KitError):
     status = 409
 
 
+class TooManyAttempts(KitError):
+    """Too many tries in too short a time; `retry_after` says how many seconds to wait."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class StartupError(click.ClickException):
     """The app can't start; the message says what to change (shown without a traceback)."""
 
@@ -57,6 +67,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(KitError)
     def kit_error(error: KitError) -> Any:
         return render_error(error.status, error.message, getattr(error, "fields", {}))
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many_attempts(error: TooManyAttempts) -> Any:
+        response = make_response(render_error(error.status, error.message))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> Any:
+        limit = app.config["MAX_BODY_KB"]
+        return render_error(413, f"That was more than this site takes at once ({limit:,} KB); send less.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

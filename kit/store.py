@@ -24,7 +24,7 @@ from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
 from kit.schema import DeclarationError, Entity, Schema
 from kit.search import Search
-from kit.users import TOKEN, USER
+from kit.users import LOGIN_FAILURE, TOKEN, USER
 
 Row = dict[str, Value]
 """One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`."""
@@ -606,7 +606,7 @@ class Repository:
 
 def init_app(app: Flask, models: types.ModuleType) -> Store:
     """Check models.py, make its tables, and release the connection after each request."""
-    schema = Schema.from_module(models, builtins=[USER, TOKEN])
+    schema = Schema.from_module(models, builtins=[USER, TOKEN, LOGIN_FAILURE])
     kit_store = Store(app.config["DATABASE_URL"], schema)
     kit_store.sync()
     kit_store.release()

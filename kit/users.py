@@ -33,3 +33,13 @@ TOKEN = Entity(
     order="-created_at",
     columns=("name", "user", "created_at"),
 )
+
+LOGIN_FAILURE = Entity(
+    "kit_login_failure",
+    Text("account", required=True, help="The email typed, lower-cased."),
+    Text("address", required=True, max_length=100, help="Where the attempt came from."),
+    label="Failed login",
+    title="account",
+    order="-created_at",
+    columns=("account", "address", "created_at"),
+)

@@ -1,0 +1,254 @@
+"""Safe by default: security headers, login throttling and `flask check-deploy`.
+
+Every response carries a Content-Security-Policy that runs only this site's
+own scripts (inline ones need the request's nonce), and refuses framing,
+MIME sniffing and leaking URLs to other sites.  Failed logins are kept in the
+kit's `kit_login_failure` table through the model layer, so every gunicorn
+worker (and every server on one database) counts the same failures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import secrets
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from flask import Flask, Response, current_app, g, request, session
+from flask.cli import with_appcontext
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from kit import config
+from kit.errors import TooManyAttempts
+from kit.store import Filter, Query, store, utcnow
+
+# == HEADERS ===================================================================
+
+POLICY = (
+    "default-src 'self'",
+    "script-src 'self' 'nonce-{nonce}'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",  # product pictures may live on another https site
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+)
+
+HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+HSTS = "max-age=31536000"
+
+
+def csp_nonce() -> str:
+    """This request's nonce: a template's inline <script nonce="{{ csp_nonce() }}"> may run."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def add_headers(response: Response) -> Response:
+    """Put the security headers on a response; a view that set its own keeps them."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", "; ".join(POLICY).format(nonce=csp_nonce()))
+    for name, value in HEADERS.items():
+        headers.setdefault(name, value)
+    if current_app.config["PRODUCTION"]:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if "_user_id" in session and not (request.endpoint or "").endswith("static"):
+        # a logged-in page must not come back from a cache after logout
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# == LOGIN THROTTLING ==========================================================
+
+WINDOW = dt.timedelta(minutes=15)
+PER_ADDRESS = 4
+"""An address may fail this many times more often than one account (several people, one office)."""
+
+
+def account_key(email: str) -> str:
+    return email.strip().lower()[:200]
+
+
+def address_key() -> str:
+    """The client's address; IPv6 clients by their /64, which one household or server holds."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def refuse_throttled_login(email: str) -> None:
+    """Raise TooManyAttempts while the account or the address has failed too often lately."""
+    limit = current_app.config["LOGIN_ATTEMPTS"]
+    if limit <= 0:
+        return
+    failures = store()["kit_login_failure"]
+    since = Filter("created_at", "gte", utcnow() - WINDOW)
+    for field, value, allowed, who in (
+        ("account", account_key(email), limit, "this account"),
+        ("address", address_key(), limit * PER_ADDRESS, "your address"),
+    ):
+        recent = [since, Filter(field, "eq", value)]
+        rows = failures.list(Query(recent, sort="created_at", desc=True, per_page=allowed)).rows
+        if len(rows) >= allowed:
+            # the login opens again when the allowed-th most recent failure leaves the window
+            wait = rows[allowed - 1]["created_at"] + WINDOW - utcnow()
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            raise TooManyAttempts(
+                f"Too many failed logins for {who}; try again in {minutes} minute{'s' * (minutes > 1)}.",
+                retry_after=minutes * 60,
+            )
+
+
+def record_failed_login(email: str) -> None:
+    """Count one failed login against the account and the address; forget expired ones."""
+    failures = store()["kit_login_failure"]
+    failures.create({"account": account_key(email), "address": address_key()})
+    expired = failures.list(Query(filters=[Filter("created_at", "lt", utcnow() - WINDOW)], per_page=500))
+    failures.delete_many(row["id"] for row in expired.rows)
+
+
+def forget_failed_logins(email: str) -> None:
+    """After a successful login the account starts afresh (its address does not)."""
+    failures = store()["kit_login_failure"]
+    found = failures.list(Query(filters=[Filter("account", "eq", account_key(email))], per_page=500))
+    failures.delete_many(row["id"] for row in found.rows)
+
+
+# == flask check-deploy ========================================================
+
+Check = Callable[[Flask], list[str]]
+SERVED_BY_MISTAKE = (".py", ".db", ".sqlite", ".sqlite3", ".env", ".pem", ".key")
+
+
+def check_settings(app: Flask) -> list[str]:
+    """The settings production refuses to start with, and those it should not run without."""
+    settings = app.config
+    problems = config.production_problems(settings)
+    local_key = Path(app.instance_path) / "secret_key"
+    if local_key.exists() and settings["SECRET_KEY"] == local_key.read_text().strip():
+        problems.append(
+            "SECRET_KEY is not set: a key made on this machine signs the sessions. Set SECRET_KEY "
+            "in the server's environment to the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if not settings["PRODUCTION"]:
+        problems.append(
+            "PRODUCTION is false: set PRODUCTION=true on the public server, so cookies are sent over "
+            "https only, browsers are told to use https, and unsafe settings stop the start."
+        )
+    if settings["LOGIN_ATTEMPTS"] <= 0:
+        problems.append("LOGIN_ATTEMPTS is 0, so password guessing is never slowed down: set it to 5.")
+    return problems
+
+
+def check_cookies(app: Flask) -> list[str]:
+    """Session cookies that scripts can't read and that never travel over plain http."""
+    settings, problems = app.config, []
+    if not settings["SESSION_COOKIE_SECURE"]:
+        problems.append(
+            "The session cookie is also sent over plain http (SESSION_COOKIE_SECURE is false); "
+            "PRODUCTION=true turns it on."
+        )
+    if not settings["SESSION_COOKIE_HTTPONLY"]:
+        problems.append("Scripts can read the session cookie: set SESSION_COOKIE_HTTPONLY to true.")
+    if settings["SESSION_COOKIE_SAMESITE"] not in ("Lax", "Strict"):
+        problems.append("Other sites' requests carry the session cookie: set SESSION_COOKIE_SAMESITE to Lax.")
+    return problems
+
+
+def check_files(app: Flask) -> list[str]:
+    """The database, .env and the source are neither served nor readable by other users."""
+    problems = []
+    served = [Path(folder).resolve() for folder in static_folders(app)]
+    database = sqlite_path(app.config["DATABASE_URL"])
+    for path in (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key"):
+        if path is None or not path.exists():
+            continue
+        if any(path.resolve().is_relative_to(folder) for folder in served):
+            problems.append(f"{path} is inside a static folder, so anyone can download it: move it out.")
+        if path.stat().st_mode & (stat.S_IROTH | stat.S_IWOTH):
+            problems.append(f"{path} can be read by every user of this machine: run `chmod 600 {path}`.")
+    for folder in served:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.suffix in SERVED_BY_MISTAKE or path.name.startswith(".env"):
+                problems.append(f"{path} is served to anyone as a static file: move it out of {folder}.")
+    return problems
+
+
+def check_users(app: Flask) -> list[str]:
+    """No login with the placeholder email whose password went to the start-up log."""
+    default = next(s.default for s in config.SETTINGS if s.name == "ADMIN_EMAIL")
+    row = store()["kit_user"].find("email", default)
+    if row is None or not row["active"]:
+        return []
+    return [
+        f"The login {default} is active; its first password was printed in the start-up log. "
+        f"Make your own with `flask create-admin you@yourdomain`, then deactivate {default} in the admin."
+    ]
+
+
+CHECKS: tuple[Check, ...] = (check_settings, check_cookies, check_files, check_users)
+
+
+def deploy_problems(app: Flask) -> list[str]:
+    """Every reason this app should not face the internet yet, each with its fix."""
+    return [problem for check in CHECKS for problem in check(app)]
+
+
+def static_folders(app: Flask) -> list[str]:
+    """Every folder Flask serves files from: the app's and each blueprint's."""
+    folders = [app.static_folder, *(bp.static_folder for bp in app.blueprints.values())]
+    return [folder for folder in folders if folder]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL, or None for other databases."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+@click.command("check-deploy")
+@with_appcontext
+def check_deploy() -> None:
+    """List every problem to fix before this app faces the internet; exit 1 if there are any."""
+    problems = deploy_problems(current_app)
+    if not problems:
+        click.echo("No problems found: ready for a public deploy.")
+        return
+    noun = "problem" if len(problems) == 1 else "problems"
+    click.echo(f"{len(problems)} {noun} to fix before a public deploy:\n")
+    for number, problem in enumerate(problems, 1):
+        click.echo(f"{number:>3}. {problem}")
+    raise SystemExit(1)
+
+
+# == APP =======================================================================
+
+
+def init_app(app: Flask) -> None:
+    """Security headers on every response, proxies trusted as configured, `flask check-deploy`."""
+    if app.config["PROXIES"]:
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.after_request(add_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.cli.add_command(check_deploy)
