@@ -387,7 +387,7 @@ class Reference(Field):
             value = int(str(raw).strip())
         except ValueError:
             raise self.error("must be the id of a row.") from None
-        if value < 1:
+        if not 0 < value < 2**63:  # ids are positive 64-bit integers; larger ones crash the driver
             raise self.error("must be the id of a row.")
         return value
 

@@ -66,7 +66,9 @@ class Entity:
     @property
     def search(self) -> tuple[str, ...]:
         """Fields the search box looks in: `search=` or every short text field."""
-        return self._search or tuple(f.name for f in self.fields.values() if f.kind in ("text", "email"))
+        return self._search or tuple(
+            f.name for f in self.fields.values() if f.kind in ("text", "email") and not f.hidden
+        )
 
     @property
     def columns(self) -> tuple[str, ...]:
