@@ -355,10 +355,7 @@ class Repository:
         column = self.table.c[f.name]
         if flt.op == "empty":
             try:
-                try:
                 wants_empty = Boolean("empty", label=f.label).clean(flt.value) is not False
-            except FieldError:
-                raise ValidationError({f.name: f"{f.label} 'empty' takes yes or no."}) from None
             except FieldError:
                 raise ValidationError({f.name: f"{f.label} 'empty' takes yes or no."}) from None
             return column.is_(None) if wants_empty else column.is_not(None)
