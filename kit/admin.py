@@ -24,7 +24,6 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from werkzeug.security import generate_password_hash
 from wtforms import (
     BooleanField,
     Form,
@@ -37,7 +36,7 @@ from wtforms import (
 )
 
 from kit import security
-from kit.auth import MIN_PASSWORD
+from kit.auth import MIN_PASSWORD, hash_password
 from kit.errors import InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
 from kit.store import Filter, Query, Repository, Row, Store, store
@@ -547,7 +546,7 @@ class UserView(EntityView):
             if len(password) < MIN_PASSWORD:
                 raise ValidationError({"password": f"Password must have at least {MIN_PASSWORD} characters."})
             # A new password also ends every session of that user.
-            data.update(password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
+            data.update(password_hash=hash_password(password), session_token=secrets.token_hex(16))
         return data
 
     # nobody changes their own role or shuts themselves out: another admin has to

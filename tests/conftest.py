@@ -12,11 +12,18 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 import models
 from app import create_app
+from kit import auth
 from kit.auth import save_user
 from tests import unusual_models
 
 MODEL_SETS = {"shop": models, "unusual": unusual_models}
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Hashing with production rounds costs a third of a second a login; tests log in a lot."""
+    monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
 
 
 def make_app(tmp_path, entities: ModuleType = models, **overrides) -> Flask:

@@ -311,3 +311,10 @@ def test_first_start_password_is_never_the_same_twice(tmp_path, capsys):
 def test_first_start_with_a_malformed_admin_email_refuses_to_start(tmp_path):
     with pytest.raises(StartupError, match="ADMIN_EMAIL"):
         make_app(tmp_path, ADMIN_EMAIL="zoë.brontë")
+
+
+def test_passwords_are_hashed_with_production_rounds_outside_tests(monkeypatch):
+    from kit import auth
+
+    monkeypatch.undo()  # drop the cheap method the autouse fixture set
+    assert auth.hash_password("geheimes Passwort").startswith("pbkdf2:sha256:600000$")
