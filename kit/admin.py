@@ -9,6 +9,7 @@ admin shows exactly the messages the API and the seeds give.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -466,6 +467,18 @@ class EntityView(SecureView, BaseModelView):
             # the searchable select shows a row by its label, so it wants the row, not the id
             data[name] = loader.get_one(data[name]) if data.get(name) is not None else None
         return self._edit_form_class(self.form_data(), data=data)
+
+    ROW_LINKS = frozenset({".details_view", ".edit_view"})
+
+    def get_url(self, endpoint: str, **kwargs: Any) -> str:
+        """Row links built from one url_for per page: 40 url_for calls were a fifth of a list's time."""
+        if endpoint not in self.ROW_LINKS:
+            return super().get_url(endpoint, **kwargs)
+        bases = g.setdefault("kit_row_links", {})
+        if (self.endpoint, endpoint) not in bases:
+            bases[(self.endpoint, endpoint)] = super().get_url(endpoint)
+        query = urlencode({name: value for name, value in kwargs.items() if value is not None})
+        return f"{bases[(self.endpoint, endpoint)]}?{query}" if query else bases[(self.endpoint, endpoint)]
 
     def search_placeholder(self) -> str:
         labels = [self.repo.fields[name].label.lower() for name in self.repo.entity.search]
