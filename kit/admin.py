@@ -268,6 +268,7 @@ class SecureView:
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         if current_user.is_authenticated:
             abort(403, "Your role can't open this page; ask an admin.")
+        flash("Please log in to see that page.", "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
