@@ -165,6 +165,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
         "description": field.help,
         "validators": marker,
         "render_kw": dict(OPTIONAL),
+        "default": field.initial,  # a new row's form starts with the declared defaults
     }
     if field.kind == "boolean":
         return BooleanField(**common)
@@ -175,6 +176,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     if field.kind == "reference":
         placeholder = f"Search {loaders[field.name].target.entity.plural.lower()}…"
         common["render_kw"] = {**OPTIONAL, "data-placeholder": placeholder, "data-minimum-input-length": 0}
+        common["default"] = None  # the searchable select shows a row, not an id
         return ReferenceField(loaders[field.name], allow_blank=True, **common)
     if field.kind == "longtext":
         return TextAreaField(**{**common, "render_kw": {**OPTIONAL, "rows": 6}})
