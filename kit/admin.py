@@ -8,12 +8,15 @@ admin shows exactly the messages the API and the seeds give.
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
-from urllib.parse import urlencode
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, stream_with_context, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
@@ -25,6 +28,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from werkzeug.utils import secure_filename
 from wtforms import (
     BooleanField,
     Form,
@@ -43,11 +47,20 @@ from kit.fields import Field, FieldError
 from kit.store import Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_BATCH = 1000
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
+NUMBERS = ("integer", "money")
 
 
 class AdminForm(FlaskForm):
     """Every admin form carries a CSRF token (Flask-WTF checks it on every POST)."""
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Lists of up to `size` rows (itertools.batched arrives with Python 3.12)."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 # -- filters --------------------------------------------------------------------
@@ -431,12 +444,41 @@ class EntityView(SecureView, BaseModelView):
         def export_value(view: Any, context: Any, model: Row, name: str) -> str:
             value = model.get(name)
             if field.kind == "reference" and value is not None:
-                text = repo.store[field.to].labels([value]).get(value, str(value))
+                known = g.get("kit_labels", {}).get((repo.name, name), {})
+                text = known.get(value) or repo.store[field.to].labels([value]).get(value, str(value))
             else:
                 text = field.format(value)
+            if field.kind in NUMBERS:
+                return text  # -5 is a number to a spreadsheet, not a formula: it stays one
             return "'" + text if text.startswith(FORMULA_START) else text
 
         return export_value
+
+    def _export_csv(self, return_url: str) -> Response:
+        """The list as CSV, streamed in batches of rows: constant memory at any size.
+
+        Replaces Flask-Admin's, which formats each cell through its list machinery
+        (50 µs a row: a million rows outlived gunicorn's 30 s worker timeout).
+        """
+        _, rows = self._export_data()
+        columns = [name for name, _ in self._export_columns]
+        cells = [(self.column_formatters_export[name], name) for name in columns]
+
+        def generate() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow([label for _, label in self._export_columns])
+            for batch in batched(rows, EXPORT_BATCH):
+                self.remember_labels(batch)
+                writer.writerows([fmt(self, None, row, name) for fmt, name in cells] for row in batch)
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+            yield buffer.getvalue()
+
+        filename = secure_filename(self.get_export_name(export_type="csv"))
+        headers = {"Content-Disposition": f"attachment;filename={filename}"}
+        return Response(stream_with_context(generate()), headers=headers, mimetype="text/csv")
 
     # -- writing --
     def user_data(self, form: Form) -> dict[str, Any]:

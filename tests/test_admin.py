@@ -260,3 +260,27 @@ def test_admin_can_create_a_user_whose_password_is_hashed(app, admin_client):
         "/login", data={"email": "neu@example.com", "password": "a long enough pw", "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+def test_csv_export_streams_every_row_with_reference_labels(app, admin_client, monkeypatch):
+    from kit import admin
+
+    monkeypatch.setattr(admin, "EXPORT_BATCH", 2)  # several batches, and a last short one
+    (coffee,) = make_categories(app, "Kaffee & Tee")
+    with app.app_context():
+        for n in range(5):
+            app.extensions["kit.store"]["product"].create(
+                {
+                    "name": f"Sorte {n}",
+                    "category": coffee,
+                    "price": f"{n}.25",
+                    "description": "Zeile 1\nZeile 2",
+                }
+            )
+    rows = list(csv.reader(io.StringIO(admin_client.get("/admin/product/export/csv/").text)))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["Name", "Category", "Price"]
+    assert sorted(row[0] for row in body) == [f"Sorte {n}" for n in range(5)]
+    assert {row[1] for row in body} == {"Kaffee & Tee"}
+    assert "1.25" in {row[2] for row in body}
+    assert {row[header.index("Description")] for row in body} == {"Zeile 1\nZeile 2"}
