@@ -122,7 +122,18 @@ def served(target: str, database: Path, workers: int = 1):
     env = {**os.environ, "BENCH_DATABASE": str(database), "DATABASE_URL": f"sqlite:///{database}"}
     env |= {"SEED_ON_START": "false", "ADMIN_EMAIL": "", "SECRET_KEY": "bench-" + "k" * 40}
     process = subprocess.Popen(
-        [GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        [
+            GUNICORN,
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+            target,
+        ],
         cwd=ROOT,
         env=env,
     )
