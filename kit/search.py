@@ -19,6 +19,11 @@ import sqlalchemy as sa
 TRIGRAM = 3
 
 
+def indexable(word: str) -> bool:
+    """Long enough for the trigram index, and free of NUL, which ends an FTS5 query early."""
+    return len(word) >= TRIGRAM and "\x00" not in word
+
+
 class Search:
     """The search of one entity over its `search=` fields."""
 
@@ -33,7 +38,7 @@ class Search:
         words = text.split()
         if not self.fields or not words:
             return []
-        long_words = [w for w in words if len(w) >= TRIGRAM] if self.indexed else []
+        long_words = [w for w in words if indexable(w)] if self.indexed else []
         clauses = [self.like(w) for w in words if w not in long_words]
         if long_words:
             phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
@@ -48,7 +53,7 @@ class Search:
     def covers(self, text: str) -> bool:
         """Whether the index alone answers `text` (every word long enough for trigrams)."""
         words = text.split()
-        return self.indexed and bool(words) and all(len(w) >= TRIGRAM for w in words)
+        return self.indexed and bool(words) and all(indexable(w) for w in words)
 
     def matches(self, text: str, desc: bool) -> sa.Select[tuple[int]]:
         """Ids of the rows matching every word, in id order, straight from the index.
