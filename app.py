@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask.cli import with_appcontext
 
 import models
-from kit import admin, auth, config, errors, security, seed
+from kit import admin, api, auth, config, errors, security, seed
 from kit import store as storage
 from kit.errors import StartupError, ValidationError
 from kit.store import Filter, Query, store
@@ -58,7 +58,7 @@ def stats() -> None:
 
 
 def create_app(overrides: dict[str, Any] | None = None, entities: ModuleType = models) -> Flask:
-    """Settings, storage, error pages, security, login, admin, demo data, pages - in that order."""
+    """Settings, storage, error pages, security, login, admin, API, demo data, pages - in that order."""
     app = Flask(__name__)
     config.load(app, overrides)
     storage.init_app(app, entities)
@@ -66,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None, entities: ModuleType = m
     security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
+    api.init_app(app)
     seed.init_app(app)
     app.register_blueprint(pages)
     app.cli.add_command(stats)

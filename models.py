@@ -7,7 +7,8 @@ Kinds: Text, LongText, Integer, Money, Boolean, Date, DateTime, Choice,
 Email, Url, Reference.  Every field takes label=, required=, unique=,
 default= and help=.  An Entity takes label=, plural=, title= (what names a
 row elsewhere), key= (what seed files use to refer to a row), order=,
-search= and columns= (what the list shows).
+search=, columns= (what the list shows) and public_read=True (anyone may
+read its rows through the JSON API at /api/).
 """
 
 from kit.declare import (
@@ -31,6 +32,7 @@ category = Entity(
     LongText("description"),
     plural="Categories",
     order="name",
+    public_read=True,
 )
 
 product = Entity(
@@ -45,6 +47,7 @@ product = Entity(
     order="name",
     search=("name", "description"),
     columns=("name", "category", "price", "stock", "active"),
+    public_read=True,
 )
 
 customer = Entity(

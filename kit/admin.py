@@ -40,7 +40,7 @@ from wtforms import (
     validators,
 )
 
-from kit import security
+from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password
 from kit.errors import InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
@@ -645,6 +645,22 @@ def as_id(value: Any) -> int | None:
         return None
 
 
+class TokenView(EntityView):
+    """API tokens, for admins only: made here (shown once), revoked by deleting; never edited."""
+
+    roles = ("admin",)
+    can_edit = False  # type: ignore[assignment]
+
+    def create_model(self, form: Form) -> Row | bool:
+        try:
+            row, secret = tokens.issue(self.user_data(form))
+        except KitError as error:
+            show_errors(form, error)
+            return False
+        flash(f"Copy the token now, it is shown only this once: {secret}", "success")
+        return row
+
+
 def init_app(app: Flask) -> Admin:
     """Admin screens at /admin/ for every declared entity, and users for admins."""
     admin = Admin(
@@ -659,4 +675,5 @@ def init_app(app: Flask) -> Admin:
         if not repo.name.startswith("kit_"):
             admin.add_view(EntityView(repo, page_size=app.config["PAGE_SIZE"]))
     admin.add_view(UserView(kit_store["kit_user"], page_size=app.config["PAGE_SIZE"], url="users"))
+    admin.add_view(TokenView(kit_store["kit_token"], page_size=app.config["PAGE_SIZE"], url="tokens"))
     return admin

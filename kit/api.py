@@ -1,0 +1,382 @@
+"""The JSON API: every declared entity at /api/<entity>, through the same model layer as the admin.
+
+Reads of an entity declared `public_read=True` need nothing; everything else
+needs an API token (`Authorization: Bearer ...`) or a logged-in session,
+whose writes must also send the CSRF token in `X-CSRFToken`.  Viewers read,
+editors and admins write.  Every error is one JSON envelope (kit/errors.py).
+What exists - entities, fields, parameters - comes from kit/openapi.py, which
+also writes the OpenAPI document served at /api/openapi.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError as CSRFInvalid
+
+from kit import openapi, tokens
+from kit.auth import csrf
+from kit.errors import KitError, NotFound, ValidationError
+from kit.fields import Field, Integer, Value
+from kit.openapi import Json
+from kit.store import Filter, Query, Repository, Row, store
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+health = Blueprint("health", __name__)
+
+WRITES = ("POST", "PATCH", "DELETE")
+PAGE = Integer("_page", label="_page", min=1, max=openapi.MAX_PAGE)
+PER_PAGE = Integer("_per_page", label="_per_page", min=1, max=openapi.MAX_PER_PAGE)
+OPTIONS = ("_page", "_per_page", "_sort", "_search")
+
+
+class Unauthorized(KitError):
+    """No login and no token (or a revoked one) where one is needed."""
+
+    status = 401
+
+
+class Forbidden(KitError):
+    """The caller's role can't do this, or a session write came without its CSRF token."""
+
+    status = 403
+
+
+class UnsupportedMediaType(KitError):
+    """A body that is not JSON."""
+
+    status = 415
+
+
+# == WHO IS ASKING ==============================================================
+
+
+@bp.before_request
+def check_access() -> None:
+    """Resolve the entity, then the caller, then whether the caller may do this."""
+    if request.method == "OPTIONS":
+        return  # a CORS preflight carries no credentials
+    name = (request.view_args or {}).get("entity")
+    public = name is None or repository(name).entity.public_read
+    if request.method not in WRITES and public:
+        return
+    role, by_token = caller()
+    if role is None:
+        raise Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    if request.method not in WRITES:
+        return
+    if role not in openapi.ROLES_THAT_WRITE:
+        raise Forbidden(f"Your role ({role}) can read but not change data; ask an admin.")
+    if not by_token:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except CSRFInvalid:
+            raise Forbidden("Send the CSRF token from GET /api/session in the X-CSRFToken header.") from None
+
+
+def caller() -> tuple[str | None, bool]:
+    """(role, came with a token) of whoever sent the request; (None, False) for nobody."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        user = tokens.user_for(secret.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise Unauthorized(
+                "The API token is not valid or was revoked; send 'Authorization: Bearer <token>'."
+            )
+        return user["role"], True
+    if current_user.is_authenticated:
+        return current_user.role, False
+    return None, False
+
+
+@bp.errorhandler(Unauthorized)
+def unauthorized(error: Unauthorized) -> Response:
+    body = {"error": {"status": 401, "message": error.message, "fields": {}}}
+    return Response(json.dumps(body), 401, {"WWW-Authenticate": "Bearer"}, mimetype="application/json")
+
+
+# == ROWS AS JSON ===============================================================
+
+
+def repository(name: str) -> Repository:
+    """The exposed entity `name`, or NotFound (the kit's own entities are never exposed)."""
+    if name.startswith("kit_") or name not in store().schema:
+        raise NotFound(f"There is no entity '{name}'.")
+    return store()[name]
+
+
+def json_value(f: Field, value: Value) -> Any:
+    """Exact money as text, dates and UTC times in ISO 8601; the rest as JSON has them."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
+    """Rows as the API shows them, labelled with one query per reference field."""
+    fields = openapi.visible(repo)
+    refs = [f for f in repo.entity.references if not f.hidden]
+    own = own_labels(repo, rows)
+    labels = {f.name: store()[f.to].labels(row[f.name] for row in rows) for f in refs}  # type: ignore[attr-defined]
+    shown = []
+    for row in rows:
+        item = {f.name: json_value(f, row[f.name]) for f in fields}
+        item["_label"] = own.get(row["id"], f"{repo.entity.label} {row['id']}")
+        item["_labels"] = {f.name: labels[f.name].get(row[f.name]) for f in refs}
+        shown.append(item)
+    return shown
+
+
+def own_labels(repo: Repository, rows: list[Row]) -> dict[int, str]:
+    """Each row's label; read off the rows themselves unless the title is a reference to look up."""
+    title = repo.fields[repo.entity.title]
+    if title.kind == "reference":
+        return repo.labels(row["id"] for row in rows)
+    return {row["id"]: title.format(row[title.name]) or f"{repo.entity.label} {row['id']}" for row in rows}
+
+
+def row_json(repo: Repository, row: Row) -> Json:
+    return rows_json(repo, [row])[0]
+
+
+# == READING ====================================================================
+
+
+def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
+    """The model-layer query a list's parameters ask for; every refusal names its parameter."""
+    problems: dict[str, str] = {}
+    known = openapi.filter_parameters(repo)
+    filters = []
+    for key, value in args.items(multi=True):
+        if key in OPTIONS:
+            continue
+        if key not in known:
+            what = "option" if key.startswith("_") else "field"
+            problems[key] = f"{repo.entity.label} has no {what} '{key}' to filter by."
+        else:
+            f, op = known[key]
+            filters.append(Filter(f.name, op, value))
+    page = option(PAGE, args, 1, problems)
+    per_page = option(PER_PAGE, args, current_app.config["PAGE_SIZE"], problems)
+    sort, desc = None, False
+    if "_sort" in args:
+        wanted = args["_sort"]
+        if wanted in openapi.sort_options(repo):
+            sort, desc = wanted.lstrip("-"), wanted.startswith("-")
+        else:
+            problems["_sort"] = f"{repo.entity.label} can't be sorted by '{wanted}'."
+    search = args.get("_search", "")
+    if search and not repo.entity.search:
+        problems["_search"] = f"{repo.entity.label} has no fields to search in."
+    if problems:
+        raise ValidationError(problems)
+    return Query(filters=filters, search=search, sort=sort, desc=desc, page=page - 1, per_page=per_page)
+
+
+def option(f: Integer, args: MultiDict[str, str], default: int, problems: dict[str, str]) -> int:
+    """A whole-number option's value, or its default; a refusal goes into `problems`."""
+    try:
+        return f.clean(args.get(f.name)) or default
+    except ValueError as error:
+        problems[f.name] = str(error)
+        return default
+
+
+def reply(data: Json, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON with keys in the order written (Flask sorts them): id first, fields as declared."""
+    return Response(
+        current_app.json.dumps(data, sort_keys=False), status, headers, mimetype="application/json"
+    )
+
+
+@bp.get("/<entity>")
+def list_rows(entity: str) -> Response:
+    """One page of rows: filters, search, sort and page from the query string."""
+    repo = repository(entity)
+    page = repo.list(list_query(repo, request.args))
+    number = page.page + 1
+    following = None
+    if number < page.pages or (page.estimated and len(page.rows) == page.per_page):
+        args = {**request.args.to_dict(flat=False), "_page": [str(number + 1)]}
+        following = url_for("api.list_rows", entity=entity, **args)
+    return reply(
+        {
+            "rows": rows_json(repo, page.rows),
+            "total": page.total,
+            "estimated": page.estimated,
+            "page": number,
+            "per_page": page.per_page,
+            "pages": page.pages,
+            "next": following,
+        }
+    )
+
+
+@bp.get("/<entity>/<id>")
+def get_row(entity: str, id: str) -> Response:
+    repo = repository(entity)
+    return reply(row_json(repo, repo.get(id)))
+
+
+# == WRITING ====================================================================
+
+
+def body(repo: Repository) -> dict[str, Value]:
+    """The JSON object sent, numbers kept exact; names the API doesn't accept are refused."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
+    try:
+        data = json.loads(request.get_data(), parse_float=Decimal, parse_constant=refuse_constant)
+    except (ValueError, RecursionError):
+        raise ValidationError({"_body": "The body is not valid JSON."}) from None
+    if not isinstance(data, dict):
+        raise ValidationError({"_body": "The body must be a JSON object of field names and values."})
+    names = {f.name for f in openapi.writable(repo)}
+    problems = {}
+    for key, value in data.items():
+        if key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels"):
+            problems[key] = f"{key} is set by the kit; leave it out."
+        elif key not in names:
+            problems[key] = f"{repo.entity.label} has no field '{key}'."
+        elif isinstance(value, str) and not encodable(value):
+            problems[key] = f"{repo.fields[key].label} has characters that can't be stored."
+    if problems:
+        raise ValidationError(problems)
+    return data
+
+
+def refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def encodable(text: str) -> bool:
+    """False for text with lone surrogates ("\\ud800"), which JSON allows and UTF-8 doesn't."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@bp.post("/<entity>")
+def create_row(entity: str) -> Response:
+    repo = repository(entity)
+    row = repo.create(body(repo))
+    return reply(row_json(repo, row), 201, {"Location": url_for("api.get_row", entity=entity, id=row["id"])})
+
+
+@bp.patch("/<entity>/<id>")
+def update_row(entity: str, id: str) -> Response:
+    repo = repository(entity)
+    current = repo.get(id)  # a missing row is a 404 before the body is looked at
+    return reply(row_json(repo, repo.update(current["id"], body(repo))))
+
+
+@bp.delete("/<entity>/<id>")
+def delete_row(entity: str, id: str) -> tuple[str, int]:
+    repo = repository(entity)
+    repo.delete(repo.get(id)["id"])
+    return "", 204
+
+
+# == THE KIT'S OWN ==============================================================
+
+
+@bp.get("/session")
+def session_info() -> Json:
+    """Who is logged in, and the CSRF token a page needs for session writes."""
+    user = {"email": current_user.email, "role": current_user.role} if current_user.is_authenticated else None
+    return {"user": user, "csrf_token": generate_csrf()}
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return reply(describe())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    """The OpenAPI document as a page to read; nothing is fetched from elsewhere."""
+    doc = describe()
+    guide = [(heading, code_spans(text)) for heading, text in openapi.GUIDE]
+    return render_template("api/docs.html", doc=doc, guide=guide, sections=openapi.sections(doc))
+
+
+def code_spans(text: str) -> Markup:
+    """`name` as <code>name</code>, everything else escaped."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
+def describe() -> Json:
+    """The OpenAPI document, made once per app."""
+    app = current_app
+    if "kit.openapi" not in app.extensions:
+        app.extensions["kit.openapi"] = openapi.document(store(), app.config["APP_NAME"])
+    return app.extensions["kit.openapi"]
+
+
+@health.get("/healthz")
+def healthz() -> Json:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+def readyz() -> Any:
+    """The database answers: 200, else 503."""
+    try:
+        store()["kit_user"].count()
+    except Exception:
+        current_app.logger.exception("The database can't be reached")
+        message = "The database can't be reached."
+        return {"error": {"status": 503, "message": message, "fields": {}}}, 503
+    return {"status": "ready"}
+
+
+# == CORS =======================================================================
+
+
+@bp.after_app_request
+def allow_origins(response: Response) -> Response:
+    """Let the sites named in CORS_ORIGINS call the API from their pages; none by default."""
+    origin = request.headers.get("Origin")
+    allowed = [o.strip().rstrip("/") for o in current_app.config["CORS_ORIGINS"].split(",") if o.strip()]
+    if not origin or not request.path.startswith("/api/") or not allowed:
+        return response
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return response
+    response.headers["Access-Control-Expose-Headers"] = "Location"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """The API under /api, /healthz and /readyz, and the token commands."""
+    csrf.exempt(bp)  # session writes are checked in check_access; token writes need no CSRF
+    app.register_blueprint(bp)
+    app.register_blueprint(health)
+    tokens.init_app(app)

@@ -1,0 +1,276 @@
+// The example front-end: list, create and edit rows of one entity through /api/.
+// Everything it knows about the entities comes from /api/openapi.json.
+"use strict";
+
+const START_ENTITY = "product"; // shown first when it exists; pick another in the menu
+const PER_PAGE = 10;
+
+const state = { doc: null, session: null, entity: null, page: 1, search: "", editing: null };
+const $ = (id) => document.getElementById(id);
+
+// -- talking to the API ---------------------------------------------------------
+
+async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && state.session) headers["X-CSRFToken"] = state.session.csrf_token;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = response.status === 204 ? null : await response.json();
+  if (!response.ok) throw Object.assign(new Error(data.error.message), { status: response.status, fields: data.error.fields });
+  return data;
+}
+
+function schema(name) {
+  return state.doc.components.schemas[name];
+}
+
+function entities() {
+  return Object.keys(state.doc.paths)
+    .filter((path) => path.startsWith("/api/") && state.doc.paths[path].post)
+    .map((path) => path.slice("/api/".length));
+}
+
+// -- messages -------------------------------------------------------------------
+
+function notify(message, kind = "success") {
+  const box = $("notice");
+  box.hidden = !message;
+  box.className = `flash ${kind}`;
+  box.textContent = message || "";
+  if (kind === "error" && state.session && !state.session.user) {
+    const link = document.createElement("a");
+    link.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+    link.textContent = "Log in";
+    box.append(" ", link, " to change data.");
+  }
+}
+
+function showWho() {
+  const user = state.session.user;
+  $("who").textContent = user ? `${user.email} (${user.role})` : "Not logged in";
+  if (!user) {
+    const link = document.createElement("a");
+    link.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+    link.textContent = "Log in";
+    $("who").append(" · ", link);
+  }
+}
+
+// -- the list -------------------------------------------------------------------
+
+function columns() {
+  return schema(state.entity)["x-columns"]; // the entity's columns= in models.py
+}
+
+function cell(row, name) {
+  const value = row[name];
+  if (value === null || value === undefined) return "";
+  if (name in row._labels) return row._labels[name] || String(value);
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+async function loadRows() {
+  const query = new URLSearchParams({ _page: state.page, _per_page: PER_PAGE });
+  if (state.search) query.set("_search", state.search);
+  let page;
+  try {
+    page = await call("GET", `/api/${state.entity}?${query}`);
+  } catch (error) {
+    notify(error.message, "error");
+    page = { rows: [], page: 1, pages: 1, total: 0 };
+  }
+  const names = columns();
+  const properties = schema(state.entity).properties;
+  const head = document.createElement("tr");
+  for (const name of names) {
+    const th = document.createElement("th");
+    th.textContent = properties[name].title || name;
+    head.append(th);
+  }
+  $("rows").tHead.replaceChildren(head);
+  const body = page.rows.map((row) => {
+    const tr = document.createElement("tr");
+    tr.tabIndex = 0;
+    tr.dataset.id = row.id;
+    for (const name of names) {
+      const td = document.createElement("td");
+      td.textContent = cell(row, name);
+      tr.append(td);
+    }
+    tr.addEventListener("click", () => edit(row));
+    tr.addEventListener("keydown", (event) => event.key === "Enter" && edit(row));
+    return tr;
+  });
+  $("rows").tBodies[0].replaceChildren(...body);
+  $("page").textContent = `Page ${page.page} of ${page.pages} · ${page.total} rows`;
+  $("prev").disabled = page.page <= 1;
+  $("next").disabled = page.page >= page.pages;
+}
+
+// -- the form -------------------------------------------------------------------
+
+async function input(name, property, value) {
+  const kinds = [].concat(property.type);
+  let element;
+  if (property["x-references"]) {
+    element = document.createElement("select");
+    const options = await call("GET", `/api/${property["x-references"]}?_per_page=100`).catch(() => ({ rows: [] }));
+    element.append(new Option("", ""));
+    for (const row of options.rows) element.append(new Option(row._label, row.id));
+  } else if (property.enum) {
+    element = document.createElement("select");
+    for (const option of property.enum) element.append(new Option(option === null ? "" : option, option ?? ""));
+  } else if (kinds.includes("boolean")) {
+    element = document.createElement("input");
+    element.type = "checkbox";
+    element.checked = Boolean(value ?? property.default);
+  } else if (!property.format && (property.maxLength || 0) > 2000) {
+    element = document.createElement("textarea");
+    element.rows = 4;
+  } else {
+    element = document.createElement("input");
+    element.type = { date: "date", "date-time": "datetime-local", email: "email", uri: "url" }[property.format] || "text";
+    if (kinds.includes("integer")) element.inputMode = "numeric";
+    if (property.pattern) element.inputMode = "decimal";
+  }
+  element.name = name;
+  element.id = `field-${name}`;
+  if (element.type !== "checkbox") {
+    let shown = value ?? property.default ?? "";
+    if (property.format === "date-time" && shown) shown = shown.slice(0, 16);
+    element.value = shown;
+  }
+  return element;
+}
+
+async function edit(row) {
+  state.editing = row;
+  const create = schema(`${state.entity}.input`);
+  const label = schema(state.entity).title;
+  $("editor-title").textContent = row ? `Edit ${row._label}` : `New ${label.toLowerCase()}`;
+  const form = $("form");
+  const parts = [];
+  for (const [name, property] of Object.entries(create.properties)) {
+    const wrap = document.createElement("p");
+    const caption = document.createElement("label");
+    caption.htmlFor = `field-${name}`;
+    caption.textContent = property.title || name;
+    if ((create.required || []).includes(name)) caption.append(" *");
+    const problem = document.createElement("span");
+    problem.className = "error";
+    problem.id = `error-${name}`;
+    wrap.append(caption, await input(name, property, row ? row[name] : null), problem);
+    if (property.description && !property["x-references"]) {
+      const help = document.createElement("small");
+      help.textContent = property.description;
+      wrap.append(help);
+    }
+    parts.push(wrap);
+  }
+  const buttons = document.createElement("p");
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.textContent = row ? "Save" : "Create";
+  buttons.append(save);
+  if (row) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "secondary";
+    remove.textContent = "Delete";
+    remove.addEventListener("click", () => removeRow(row));
+    buttons.append(" ", remove);
+  }
+  form.replaceChildren(...parts, buttons);
+  $("editor").hidden = false;
+}
+
+function values() {
+  const properties = schema(`${state.entity}.input`).properties;
+  const data = {};
+  for (const [name, property] of Object.entries(properties)) {
+    const element = $("form").elements[name];
+    if (element.type === "checkbox") data[name] = element.checked;
+    else if (element.value === "") data[name] = null;
+    else if (property.format === "date-time") data[name] = `${element.value}${element.value.length === 16 ? ":00" : ""}Z`;
+    else if (property["x-references"]) data[name] = Number(element.value);
+    else data[name] = element.value;
+  }
+  return data;
+}
+
+async function submit(event) {
+  event.preventDefault();
+  notify("");
+  for (const problem of $("form").querySelectorAll(".error")) problem.textContent = "";
+  const row = state.editing;
+  try {
+    const saved = row
+      ? await call("PATCH", `/api/${state.entity}/${row.id}`, values())
+      : await call("POST", `/api/${state.entity}`, values());
+    notify(`${saved._label} saved.`);
+    await loadRows();
+    edit(saved);
+  } catch (error) {
+    for (const [name, message] of Object.entries(error.fields || {})) {
+      const problem = $(`error-${name}`);
+      if (problem) problem.textContent = message;
+    }
+    notify(error.message, "error");
+  }
+}
+
+async function removeRow(row) {
+  if (!confirm(`Delete ${row._label}?`)) return;
+  try {
+    await call("DELETE", `/api/${state.entity}/${row.id}`);
+    notify(`${row._label} deleted.`);
+    $("editor").hidden = true;
+    await loadRows();
+  } catch (error) {
+    notify(error.message, "error");
+  }
+}
+
+// -- start ----------------------------------------------------------------------
+
+async function choose(entity) {
+  notify("");
+  state.entity = entity;
+  state.page = 1;
+  state.search = "";
+  $("search").value = "";
+  $("search-form").hidden = !state.doc.paths[`/api/${entity}`].get.parameters.some((p) => p.name === "_search");
+  $("editor").hidden = true;
+  history.replaceState(null, "", `?entity=${encodeURIComponent(entity)}`);
+  await loadRows();
+}
+
+async function start() {
+  [state.doc, state.session] = await Promise.all([call("GET", "/api/openapi.json"), call("GET", "/api/session")]);
+  showWho();
+  const names = entities();
+  for (const name of names) $("entity").append(new Option(schema(name).title, name));
+  const wanted = new URLSearchParams(location.search).get("entity");
+  const first = [wanted, START_ENTITY, names[0]].find((name) => names.includes(name));
+  $("entity").value = first;
+  $("entity").addEventListener("change", (event) => choose(event.target.value));
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.search = $("search").value.trim();
+    state.page = 1;
+    loadRows();
+  });
+  $("prev").addEventListener("click", () => { state.page -= 1; loadRows(); });
+  $("next").addEventListener("click", () => { state.page += 1; loadRows(); });
+  $("new").addEventListener("click", () => edit(null));
+  $("form").addEventListener("submit", submit);
+  if (first) await choose(first);
+}
+
+start().catch((error) => notify(`The API could not be reached: ${error.message}`, "error"));

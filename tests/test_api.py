@@ -1,0 +1,593 @@
+"""The JSON API, walked for every declared entity of both model sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import types
+from decimal import Decimal
+
+import pytest
+
+from kit import fake, openapi, tokens
+from kit.auth import save_user
+from kit.declare import Entity, Money, Reference, Text
+from kit.store import Filter, Query
+from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app
+from tests.test_admin import BAD_VALUES, WALKS, fill_references
+
+MONEY_FIELDS = [
+    (model_set, entity.name, f.name)
+    for model_set, module in sorted(MODEL_SETS.items())
+    for entity in vars(module).values()
+    if isinstance(entity, Entity)
+    for f in entity._declared
+    if isinstance(f, Money)
+]
+REFERRERS = [
+    (model_set, entity.name, f.name)
+    for model_set, module in sorted(MODEL_SETS.items())
+    for entity in vars(module).values()
+    if isinstance(entity, Entity)
+    for f in entity._declared
+    if isinstance(f, Reference) and f.to != entity.name
+]
+
+
+@pytest.fixture
+def walk(request, tmp_path):
+    """(app, store, repository, token of an editor) for one (model set, entity) of WALKS."""
+    model_set, entity_name = request.param
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        yield app, kit_store, kit_store[entity_name], token_for(app, "editor")
+    app.extensions["kit.store"].close()
+
+
+def token_for(app, role: str, email: str | None = None) -> str:
+    """An API token of a user with `role`, made as `flask create-token` would."""
+    with app.app_context():
+        user = save_user(email or f"{role}.api@example.com", PASSWORD, role)
+        return tokens.issue({"user": user["id"], "name": f"{role} client"})[1]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def as_json(value):
+    """A cleaned value as the API writes it."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def body_of(repo, row) -> dict:
+    return {name: as_json(value) for name, value in row.items()}
+
+
+def made_rows(kit_store, repo, count: int = 5) -> list[int]:
+    """Ids of rows of `repo` (and of everything it refers to), made through the model layer."""
+    refs = fill_references(kit_store, repo.entity)
+    for n in range(count):
+        repo.create(fake.row(repo, 50 + n, refs))
+    return [row["id"] for row in repo.iterate()]
+
+
+def ids_of(response) -> list[int]:
+    assert response.status_code == 200, response.json
+    return [row["id"] for row in response.json["rows"]]
+
+
+def refusal(response, status: int) -> dict:
+    """The error envelope, checked to be JSON with `status`; returns its fields."""
+    assert response.status_code == status, response.text
+    assert response.mimetype == "application/json"
+    error = response.json["error"]
+    assert error["status"] == status and error["message"]
+    return error["fields"]
+
+
+# == CREATE, READ, UPDATE, DELETE ===============================================
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_rows_round_trip_through_the_api(walk):
+    app, kit_store, repo, token = walk
+    client = app.test_client()
+    refs = fill_references(kit_store, repo.entity)
+    sent = body_of(repo, fake.row(repo, 7, refs))
+    created = client.post(f"/api/{repo.name}", json=sent, headers=bearer(token))
+    assert created.status_code == 201, created.json
+    own = repo.get(created.json["id"])
+    expected = body_of(repo, repo.clean(sent, own))
+    assert {name: created.json[name] for name in expected} == expected
+    assert created.headers["Location"] == f"/api/{repo.name}/{created.json['id']}"
+    url = created.headers["Location"]
+    assert client.get(url, headers=bearer(token)).json == created.json
+
+    change = body_of(repo, fake.row(repo, 8, refs))
+    changed = client.patch(url, json=change, headers=bearer(token))
+    assert changed.status_code == 200, changed.json
+    assert {name: changed.json[name] for name in change} == body_of(repo, repo.clean(change, own))
+
+    assert client.delete(url, headers=bearer(token)).status_code == 204
+    gone = refusal(client.get(url, headers=bearer(token)), 404)
+    assert gone == {}
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_references_come_with_their_labels(walk):
+    app, kit_store, repo, token = walk
+    made_rows(kit_store, repo, 2)
+    rows = app.test_client().get(f"/api/{repo.name}?_per_page=100", headers=bearer(token)).json["rows"]
+    for row in rows:
+        assert row["_label"] == repo.label(repo.get(row["id"]))
+        for ref in repo.entity.references:
+            target = row[ref.name]
+            expected = None if target is None else kit_store[ref.to].label(kit_store[ref.to].get(target))
+            assert row["_labels"][ref.name] == expected
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_create_without_needed_fields_names_each_and_stores_nothing(walk):
+    app, kit_store, repo, token = walk
+    needed = {f.name for f in openapi.writable(repo) if openapi.needed(f)}
+    response = app.test_client().post(f"/api/{repo.name}", json={}, headers=bearer(token))
+    if needed:
+        assert set(refusal(response, 400)) == needed
+        assert repo.count() == 0
+    else:
+        assert response.status_code == 201
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_bad_value_is_refused_naming_its_field(walk):
+    app, kit_store, repo, token = walk
+    refs = fill_references(kit_store, repo.entity)
+    before = repo.count()
+    client = app.test_client()
+    for f in openapi.writable(repo):
+        if f.kind not in BAD_VALUES:
+            continue
+        bad, message = BAD_VALUES[f.kind]
+        sent = {**body_of(repo, fake.row(repo, 9, refs)), f.name: bad}
+        fields = refusal(client.post(f"/api/{repo.name}", json=sent, headers=bearer(token)), 400)
+        assert fields[f.name] == f"{f.label} {message}"
+    assert repo.count() == before
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_taken_unique_value_is_a_409_naming_the_field(walk):
+    app, kit_store, repo, token = walk
+    unique = [f.name for f in openapi.writable(repo) if f.unique]
+    if not unique:
+        pytest.skip(f"{repo.name} has no unique field")
+    refs = fill_references(kit_store, repo.entity)
+    sent = body_of(repo, fake.row(repo, 11, refs))
+    client = app.test_client()
+    assert client.post(f"/api/{repo.name}", json=sent, headers=bearer(token)).status_code == 201
+    fields = refusal(client.post(f"/api/{repo.name}", json=sent, headers=bearer(token)), 409)
+    assert set(fields) == set(unique)
+
+
+@pytest.mark.parametrize(("model_set", "entity_name", "field_name"), REFERRERS)
+def test_deleting_a_row_still_referred_to_is_a_409(tmp_path, model_set, entity_name, field_name):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    token = token_for(app, "editor")
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        repo = kit_store[entity_name]
+        made_rows(kit_store, repo, 1)
+        row = next(r for r in repo.iterate() if r[field_name] is not None)
+        target = kit_store[repo.fields[field_name].to]
+        response = app.test_client().delete(f"/api/{target.name}/{row[field_name]}", headers=bearer(token))
+        assert "can't be deleted" in response.json["error"]["message"]
+        refusal(response, 409)
+        assert target.get(row[field_name])
+
+
+# == LISTS ======================================================================
+
+
+def sample(repo, f, op, rows):
+    """A value to filter `f` with `op` that some row matches (or a plain one)."""
+    if op == "empty":
+        return "true"
+    values = [row[f.name] for row in rows if row[f.name] is not None]
+    if not values:
+        return "1" if f.kind in ("integer", "money", "reference") else "x"
+    value = values[len(values) // 2]
+    if op in ("contains", "startswith"):
+        return str(value)[:3]
+    text = as_json(value)
+    return str(text).lower() if isinstance(text, bool) else str(text)
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_every_filter_finds_what_the_model_layer_finds(walk):
+    app, kit_store, repo, token = walk
+    made_rows(kit_store, repo)
+    rows = list(repo.iterate())
+    client = app.test_client()
+    for parameter, (f, op) in openapi.filter_parameters(repo).items():
+        value = sample(repo, f, op, rows)
+        expected = repo.list(Query(filters=[Filter(f.name, op, value)], per_page=100)).rows
+        response = client.get(
+            f"/api/{repo.name}", query_string={parameter: value, "_per_page": 100}, headers=bearer(token)
+        )
+        assert ids_of(response) == [row["id"] for row in expected], parameter
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_every_sort_orders_as_the_model_layer(walk):
+    app, kit_store, repo, token = walk
+    made_rows(kit_store, repo)
+    client = app.test_client()
+    for option in openapi.sort_options(repo):
+        expected = repo.list(Query(sort=option.lstrip("-"), desc=option.startswith("-"), per_page=100)).rows
+        response = client.get(f"/api/{repo.name}?_sort={option}&_per_page=100", headers=bearer(token))
+        assert ids_of(response) == [row["id"] for row in expected], option
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_pages_cover_every_row_once_and_follow_next(walk):
+    app, kit_store, repo, token = walk
+    every = made_rows(kit_store, repo, 5)
+    client = app.test_client()
+    seen, url = [], f"/api/{repo.name}?_per_page=3"
+    while url:
+        response = client.get(url, headers=bearer(token))
+        seen += ids_of(response)
+        assert response.json["total"] == len(every)
+        url = response.json["next"]
+    assert sorted(seen) == sorted(every) and len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("_per_page=101", "_per_page"),
+        ("_per_page=0", "_per_page"),
+        ("_page=0", "_page"),
+        ("_page=two", "_page"),
+        ("_sort=nope", "_sort"),
+        ("_sort=--id", "_sort"),
+        ("nope=1", "nope"),
+        ("_nope=1", "_nope"),
+        ("id__like=1", "id__like"),
+        ("id=one", "id"),
+        ("id__gt=99999999999999999999999", "id"),
+        ("created_at__empty=maybe", "created_at"),
+    ],
+)
+@pytest.mark.parametrize("walk", WALKS[:1] + WALKS[-1:], indirect=True, ids=["shop", "unusual"])
+def test_a_bad_list_parameter_is_a_400_naming_it(walk, query, named):
+    app, kit_store, repo, token = walk
+    fields = refusal(app.test_client().get(f"/api/{repo.name}?{query}", headers=bearer(token)), 400)
+    assert named in fields
+
+
+@pytest.mark.parametrize("words", ["00\x00", "café\x00 größe", "\x00\x00\x00 ab"])
+def test_a_search_with_nul_characters_is_an_ordinary_search(client, words):
+    response = client.get("/api/product", query_string={"_search": words})
+    assert response.status_code == 200 and response.json["rows"] == []
+
+
+def test_search_is_refused_where_there_is_nothing_to_search(tmp_path):
+    module = types.ModuleType("counts")
+    module.tally = Entity("tally", Money("amount"))
+    app = make_app(tmp_path, module)
+    fields = refusal(
+        app.test_client().get("/api/tally?_search=x", headers=bearer(token_for(app, "viewer"))), 400
+    )
+    assert fields == {"_search": "Tally has no fields to search in."}
+
+
+# == VALUES =====================================================================
+
+
+@pytest.mark.parametrize(("model_set", "entity_name", "field_name"), MONEY_FIELDS)
+def test_money_is_exact_text_in_and_out(tmp_path, model_set, entity_name, field_name):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    token = token_for(app, "editor")
+    client = app.test_client()
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        repo = kit_store[entity_name]
+        base = body_of(repo, fake.row(repo, 3, fill_references(kit_store, repo.entity)))
+    url = f"/api/{entity_name}"
+    # a JSON number is read as written, never through a float
+    for sent, stored in ((json.dumps("12.50"), "12.50"), ("12.5", "12.50"), ("1234567.89", "1234567.89")):
+        data = json.dumps({**base, field_name: "PLACEHOLDER"}).replace('"PLACEHOLDER"', sent)
+        response = client.post(url, data=data, content_type="application/json", headers=bearer(token))
+        assert response.status_code == 201, response.json
+        assert response.json[field_name] == stored
+        client.delete(f"{url}/{response.json['id']}", headers=bearer(token))
+    data = json.dumps({**base, field_name: "PLACEHOLDER"}).replace('"PLACEHOLDER"', "0.125")
+    response = client.post(url, data=data, content_type="application/json", headers=bearer(token))
+    assert "can have at most two decimals" in refusal(response, 400)[field_name]
+
+
+def test_hidden_fields_never_appear_and_cant_be_written(tmp_path):
+    module = types.ModuleType("notes")
+    module.note = Entity("note", Text("title"), Text("secret", hidden=True), public_read=True)
+    app = make_app(tmp_path, module)
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Grüße", "secret": "s3cret"})
+    client = app.test_client()
+    assert "secret" not in client.get("/api/note").json["rows"][0]
+    assert "secret" not in client.get("/api/note/1").json
+    assert "secret" not in json.dumps(client.get("/api/openapi.json").json)
+    refusal(client.get("/api/note?secret=s3cret"), 400)
+    refusal(client.get("/api/note?_sort=secret"), 400)
+    sent = {"title": "x", "secret": "y"}
+    assert "secret" in refusal(
+        client.post("/api/note", json=sent, headers=bearer(token_for(app, "editor"))), 400
+    )
+
+
+@pytest.mark.parametrize("name", ["kit_user", "kit_token", "nope", "kit_login_failure"])
+def test_the_kits_own_entities_are_never_served(app, name):
+    token = token_for(app, "admin")
+    assert refusal(app.test_client().get(f"/api/{name}", headers=bearer(token)), 404) == {}
+    assert refusal(app.test_client().get(f"/api/{name}/1", headers=bearer(token)), 404) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "named"),
+    [
+        ('{"name": "x"}', "text/plain", 415, None),
+        ("name=x", "application/x-www-form-urlencoded", 415, None),
+        ('{"name": ', "application/json", 400, "_body"),
+        ("[1, 2]", "application/json", 400, "_body"),
+        ('{"name": NaN}', "application/json", 400, "_body"),
+        ("[" * 100_000, "application/json", 400, "_body"),
+        ('{"id": 5}', "application/json", 400, "id"),
+        ('{"_labels": {}}', "application/json", 400, "_labels"),
+        ('{"nope": 1}', "application/json", 400, "nope"),
+        ('{"name": "\\ud800"}', "application/json", 400, "name"),
+    ],
+)
+def test_a_body_the_api_cant_take_is_refused_before_anything_changes(app, data, content_type, status, named):
+    token = token_for(app, "editor")
+    client = app.test_client()
+    response = client.post("/api/category", data=data, content_type=content_type, headers=bearer(token))
+    fields = refusal(response, status)
+    if named:
+        assert named in fields
+    with app.app_context():
+        assert app.extensions["kit.store"]["category"].count() == 0
+
+
+# == WHO MAY DO WHAT ============================================================
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_reads_are_public_only_where_declared_and_writes_never(walk):
+    app, kit_store, repo, token = walk
+    made_rows(kit_store, repo, 1)
+    client = app.test_client()
+    for url in (f"/api/{repo.name}", f"/api/{repo.name}/1"):
+        if repo.entity.public_read:
+            assert client.get(url).status_code == 200
+        else:
+            refusal(client.get(url), 401)
+            assert client.get(url).headers["WWW-Authenticate"] == "Bearer"
+    refusal(client.post(f"/api/{repo.name}", json={}), 401)
+    refusal(client.patch(f"/api/{repo.name}/1", json={}), 401)
+    refusal(client.delete(f"/api/{repo.name}/1"), 401)
+    assert repo.count() >= 1
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_viewer_token_reads_but_cant_write(walk):
+    app, kit_store, repo, _ = walk
+    made_rows(kit_store, repo, 1)
+    viewer = bearer(token_for(app, "viewer"))
+    client = app.test_client()
+    assert client.get(f"/api/{repo.name}/1", headers=viewer).status_code == 200
+    assert "viewer" in client.post(f"/api/{repo.name}", json={}, headers=viewer).json["error"]["message"]
+    refusal(client.post(f"/api/{repo.name}", json={}, headers=viewer), 403)
+    refusal(client.patch(f"/api/{repo.name}/1", json={}, headers=viewer), 403)
+    refusal(client.delete(f"/api/{repo.name}/1", headers=viewer), 403)
+
+
+def test_a_revoked_or_unknown_token_or_inactive_user_is_refused(app):
+    token = token_for(app, "editor")
+    client = app.test_client()
+    assert client.get("/api/order", headers=bearer(token)).status_code == 200
+    for header in ("Bearer kit_nope", "Basic " + token, "Bearer", token):
+        refusal(client.get("/api/order", headers={"Authorization": header}), 401)
+    with app.app_context():
+        users = app.extensions["kit.store"]["kit_user"]
+        users.update(users.find("email", "editor.api@example.com")["id"], {"active": False})
+    refusal(client.get("/api/order", headers=bearer(token)), 401)
+    with app.app_context():
+        users.update(users.find("email", "editor.api@example.com")["id"], {"active": True})
+        app.extensions["kit.store"]["kit_token"].delete(1)
+    refusal(client.get("/api/order", headers=bearer(token)), 401)
+
+
+def test_tokens_are_stored_only_as_hashes(app, tmp_path):
+    token = token_for(app, "editor")
+    with sqlite3.connect(tmp_path / "test.db") as db:
+        stored = db.execute("select token_hash from kit_token").fetchall()
+    assert stored == [(tokens.digest(token),)]
+    assert token.encode() not in (tmp_path / "test.db").read_bytes()
+
+
+def test_a_session_write_needs_the_csrf_header(app):
+    client = log_in(app, "editor")
+    refusal(client.post("/api/category", json={"name": "Töpferei"}), 403)
+    session = client.get("/api/session").json
+    assert session["user"] == {"email": "editor@example.com", "role": "editor"}
+    headers = {"X-CSRFToken": session["csrf_token"]}
+    assert client.post("/api/category", json={"name": "Töpferei"}, headers=headers).status_code == 201
+    refusal(client.post("/api/category", json={"name": "Glas"}, headers={"X-CSRFToken": "forged"}), 403)
+
+
+def test_a_session_viewer_cant_write(app):
+    client = log_in(app, "viewer")
+    headers = {"X-CSRFToken": client.get("/api/session").json["csrf_token"]}
+    refusal(client.post("/api/category", json={"name": "Glas"}, headers=headers), 403)
+    assert client.get("/api/order").status_code == 200
+
+
+def test_csrf_is_still_checked_outside_the_api(app):
+    client = log_in(app, "editor")
+    response = client.post("/admin/category/new/", data={"name": "Ohne Token"})
+    assert response.status_code in (200, 400)
+    with app.app_context():
+        assert app.extensions["kit.store"]["category"].count() == 0
+
+
+def test_create_token_command_makes_a_working_token(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        save_user("maria@example.com", PASSWORD, "editor")
+    result = runner.invoke(args=["create-token", "maria@example.com", "--name", "Handy-App"])
+    assert result.exit_code == 0, result.output
+    assert "Token 'Handy-App' for maria@example.com (role editor)" in result.output
+    token = result.output.strip().splitlines()[-1]
+    client = app.test_client()
+    assert client.post("/api/category", json={"name": "Käse"}, headers=bearer(token)).status_code == 201
+    result = runner.invoke(args=["revoke-tokens", "maria@example.com"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Revoked 1 token of maria@example.com.\n"
+    refusal(client.post("/api/category", json={"name": "Brot"}, headers=bearer(token)), 401)
+
+
+def test_create_token_for_an_unknown_user_says_how_to_make_one(runner):
+    result = runner.invoke(args=["create-token", "nobody@example.com"])
+    assert result.exit_code == 1
+    assert "There is no user nobody@example.com; make one with: flask create-admin" in result.output
+
+
+def test_admins_make_and_revoke_tokens_in_the_admin(app, admin_client):
+    with app.app_context():
+        editor = save_user("editor@example.com", PASSWORD, "editor")
+    token = csrf_token(admin_client, "/admin/tokens/new/")
+    made = admin_client.post(
+        "/admin/tokens/new/",
+        data={"user": str(editor["id"]), "name": "Kassensystem", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "shown only this once" in made.text
+    secret = made.text.split("shown only this once: ")[1].split("<")[0].strip()
+    client = app.test_client()
+    assert client.post("/api/category", json={"name": "Tee"}, headers=bearer(secret)).status_code == 201
+    admin_client.post(
+        "/admin/tokens/delete/", data={"id": "1", "csrf_token": csrf_token(admin_client, "/admin/tokens/")}
+    )
+    refusal(client.post("/api/category", json={"name": "Kaffee"}, headers=bearer(secret)), 401)
+
+
+def test_only_admins_open_the_tokens_screen(app):
+    assert log_in(app, "editor").get("/admin/tokens/").status_code == 403
+
+
+# == ERRORS, HEALTH, CORS =======================================================
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/api/nope", 404),
+        ("GET", "/api/category/1/more", 404),
+        ("GET", "/api/category/1", 404),
+        ("GET", "/api/category/abc", 404),
+        ("PUT", "/api/category/1", 405),
+        ("DELETE", "/api/category", 405),
+    ],
+)
+def test_errors_under_api_are_always_the_json_envelope(app, method, url, status):
+    response = app.test_client().open(url, method=method, headers=bearer(token_for(app, "admin")))
+    refusal(response, status)
+
+
+def test_a_server_error_under_api_is_json_without_its_exception_text(tmp_path):
+    app = make_app(tmp_path, TESTING=False)
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Keramik"})
+    with sqlite3.connect(tmp_path / "test.db") as db:
+        db.execute("drop table category")  # the database no longer matches models.py
+    response = app.test_client().get("/api/category")
+    refusal(response, 500)
+    assert "category" not in response.text.lower() and "sqlite" not in response.text.lower()
+
+
+def test_health_and_readiness(app, tmp_path):
+    client = app.test_client()
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_readiness_fails_when_the_database_is_gone(tmp_path):
+    app = make_app(tmp_path, TESTING=False)
+    kit_store = app.extensions["kit.store"]
+    kit_store.release()
+    kit_store.db.engine.dispose()
+    (tmp_path / "test.db").unlink()
+    (tmp_path / "test.db").mkdir()  # a folder where the file was: SQLite can't open it
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["error"]["message"] == "The database can't be reached."
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_cors_is_off_by_default(app):
+    response = app.test_client().get("/api/category", headers={"Origin": "https://app.example.com"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allows_only_the_origins_named(tmp_path):
+    app = make_app(tmp_path, CORS_ORIGINS="https://app.example.com, https://m.example.com/")
+    client = app.test_client()
+    allowed = client.get("/api/category", headers={"Origin": "https://m.example.com"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://m.example.com"
+    assert "Origin" in allowed.headers["Vary"]
+    other = client.get("/api/category", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = client.options(
+        "/api/category",
+        headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    page = client.get("/", headers={"Origin": "https://app.example.com"})
+    assert "Access-Control-Allow-Origin" not in page.headers
+
+
+# == DOCS =======================================================================
+
+
+@pytest.fixture(params=sorted(MODEL_SETS))
+def docs_page(request, tmp_path):
+    app = make_app(tmp_path, MODEL_SETS[request.param])
+    yield app, app.test_client().get("/api/docs")
+    app.extensions["kit.store"].close()
+
+
+def test_the_docs_page_lists_every_entity_and_fetches_nothing_from_elsewhere(docs_page):
+    app, response = docs_page
+    assert response.status_code == 200
+    with app.app_context():
+        for repo in openapi.exposed(app.extensions["kit.store"]):
+            assert f'id="{repo.name}"' in response.text
+            for f in openapi.visible(repo):
+                assert f"<code>{f.name}</code>" in response.text
+    for attribute in ('src="http', 'href="http', 'src="//', 'href="//'):
+        assert attribute not in response.text
+
+
+def test_the_landing_page_links_the_example_front_end(client):
+    assert 'href="/static/spa/index.html"' in client.get("/").text
