@@ -33,6 +33,13 @@ SETTINGS = (
         "Where the data lives. SQLite by default; postgresql://user:pass@host/db for PostgreSQL.",
     ),
     Setting(
+        "DATABASE_POOL",
+        "10",
+        "Database connections each app process keeps at most; a request waits for a free one. "
+        "Keep processes x this below PostgreSQL's max_connections (100).",
+        int,
+    ),
+    Setting(
         "SECRET_KEY",
         "",
         "Signs sessions and CSRF tokens. Empty: a random key is made once and kept "
@@ -134,6 +141,8 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if app.config["MAX_BODY_KB"] < 1:
         raise SettingError(f"MAX_BODY_KB must be at least 1, not {app.config['MAX_BODY_KB']}.")
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
+    # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
+    app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
         refuse_unsafe_production(app.config)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -35,6 +36,18 @@ class Conflict(ValidationError):
     status = 409
 
 
+class Changed(Conflict):
+    """The row was saved by someone else since the caller read it; `current` is the row now.
+
+    `fields` names what changed, with its new value, where the caller said what it had seen.
+    """
+
+    def __init__(self, fields: Mapping[str, str], current: Mapping[str, Any]) -> None:
+        super().__init__(fields)
+        self.current = dict(current)
+        self.message = " ".join(["This record changed since you opened it.", *self.fields.values()])
+
+
 class NotFound(KitError):
     """The row or entity asked for doesn't exist."""
 
@@ -59,6 +72,36 @@ class TooManyAttempts(KitError):
 
 class StartupError(click.ClickException):
     """The app can't start; the message says what to change (shown without a traceback)."""
+
+
+READ_ONLY = "The database is read-only right now, so nothing can be saved; try again later."
+FULL = "The server's disk is full, so nothing can be saved; try again later."
+BUSY = "The database is busy; try again in a moment."
+UNREACHABLE = "The database can't be reached right now; try again in a moment."
+UNAVAILABLE = (
+    ("readonly", READ_ONLY),  # SQLite: attempt to write a readonly database
+    ("read-only", READ_ONLY),  # PostgreSQL: cannot execute INSERT in a read-only transaction
+    ("disk is full", FULL),  # SQLite: database or disk is full
+    ("no space left", FULL),  # PostgreSQL: could not extend file ... No space left on device
+    ("database is locked", BUSY),
+    ("deadlock detected", BUSY),
+    ("could not serialize", BUSY),
+    ("too many clients", BUSY),
+    ("unable to open database file", UNREACHABLE),
+    ("disk i/o error", UNREACHABLE),
+    ("connect", UNREACHABLE),  # could not connect, server closed the connection, ...
+    ("starting up", UNREACHABLE),
+    ("shutting down", UNREACHABLE),
+)
+"""A database refusal that is nobody's input, by a phrase of its driver's message: one sentence each."""
+
+
+def unavailable_message(error: Exception) -> str | None:
+    """The sentence for a database that can't answer now (read-only, full, busy, gone), else None."""
+    if isinstance(error, sa.exc.TimeoutError):
+        return "The server is busy; try again in a moment."
+    text = str(getattr(error, "orig", None) or error).lower()
+    return next((message for phrase, message in UNAVAILABLE if phrase in text), None)
 
 
 def init_app(app: Flask) -> None:
@@ -86,6 +129,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         return render_error(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_unavailable(error: Exception) -> Any:
+        message = unavailable_message(error)
+        if message is None:
+            return server_error(error)  # a mistake in a statement, not an outage
+        app.logger.error("Database unavailable on %s: %s", request.path, error)
+        response = make_response(render_error(503, message))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:

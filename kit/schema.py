@@ -11,6 +11,8 @@ from kit.fields import Choice, Field, Reference
 
 MANAGED = ("id", "created_at", "updated_at")
 """Columns the kit owns on every table; no declaration may use these names."""
+VERSION = "version"
+"""The kit's own count of a row's saves, for refusing edits made from a stale copy; reserved too."""
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
 
@@ -109,7 +111,7 @@ class Entity:
                 raise DeclarationError(
                     f"{where_field}: names are lower-case letters, digits and underscores."
                 )
-            if field.name in MANAGED:
+            if field.name in (*MANAGED, VERSION):
                 raise DeclarationError(f"{where_field}: '{field.name}' is managed by the kit.")
             if field.name in self.fields:
                 raise DeclarationError(f"{where_field}: declared twice.")

@@ -4,13 +4,23 @@
 `Repository` is one entity's rows.  Every statement is built with SQLAlchemy
 from declared names only and binds every value, so no user string is ever
 part of the SQL text.
+
+Several processes and threads may write at once, on SQLite or PostgreSQL:
+a write transaction on SQLite takes the write lock when it begins (BEGIN
+IMMEDIATE), so what it checks is still true when it writes; on PostgreSQL it
+locks the rows it checks.  Every row carries a `version`, raised by each
+update, so an edit made from a stale copy is refused instead of silently
+overwriting someone else's (optimistic concurrency).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
+import os
+import threading
 import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,20 +30,25 @@ import dataset
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from kit.errors import Conflict, InUse, NotFound, ValidationError
+from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
 from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
-from kit.schema import DeclarationError, Entity, Schema
+from kit.schema import VERSION, DeclarationError, Entity, Schema
 from kit.search import Search
 from kit.users import LOGIN_FAILURE, TOKEN, USER
 
 Row = dict[str, Value]
-"""One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`."""
+"""One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`, `version`."""
 
 MAX_PAGE_SIZE = 500
 COUNT_LIMIT = 10_000
 """A narrowed list counts its rows up to here and then says "more than" (counting all is slow)."""
 BULK_ROWS = 10_000
 """Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for another's transaction to end before giving up (a 503)."""
+START_UP_LOCK = 0x6B6974  # "kit": the PostgreSQL advisory lock that serialises start-up and seeding
+DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+"""The databases the kit runs on, each with the driver it installs (requirements.txt)."""
 
 COMPARISONS = {
     "eq": operator.eq,
@@ -89,18 +104,49 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+def database_url(url: str) -> sa.URL:
+    """DATABASE_URL read and checked, with the installed driver named; StartupError if unusable."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StartupError(
+            f"DATABASE_URL '{url}' is not a database URL; "
+            "use sqlite:///instance/app.db or postgresql://user:password@host/name."
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":
+        raise StartupError(
+            "DATABASE_URL starts with postgres://, which SQLAlchemy no longer reads; "
+            "write postgresql:// instead and keep the rest."
+        )
+    if backend not in DRIVERS:
+        raise StartupError(
+            f"DATABASE_URL names '{backend}', but the kit runs on SQLite (sqlite:///...) "
+            "or PostgreSQL (postgresql://...)."
+        )
+    return parsed.set(drivername=DRIVERS[backend]) if parsed.drivername == backend else parsed
+
+
 class Store:
     """Every entity's rows in one database, reached through dataset."""
 
-    def __init__(self, url: str, schema: Schema) -> None:
+    def __init__(self, url: str, schema: Schema, pool: int = 10) -> None:
         self.schema = schema
+        parsed = database_url(url)
+        self.url = parsed
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        engine_kwargs: dict[str, Any] = {"pool_size": pool, "max_overflow": 0, "pool_timeout": 30}
+        if not self.is_sqlite:
+            engine_kwargs["pool_pre_ping"] = True  # a restarted server's dead connections are replaced
         self.db = dataset.Database(
-            url,
+            parsed.render_as_string(hide_password=False),
             ensure_schema=False,
-            on_connect_statements=["PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON"]
-            if url.startswith("sqlite")
+            engine_kwargs=engine_kwargs,
+            on_connect_statements=[f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys = ON"]
+            if self.is_sqlite
             else [],
         )
+        STORES.add(self)
         self.metadata = sa.MetaData()
         self.counts = sa.Table(
             "kit_count",
@@ -124,10 +170,23 @@ class Store:
         return self.db.executable
 
     @contextmanager
-    def transaction(self) -> Iterator[sa.Connection]:
-        """All writes inside commit together or not at all."""
+    def transaction(self, lock: bool = False) -> Iterator[sa.Connection]:
+        """All writes inside commit together or not at all.
+
+        On SQLite the write lock is taken as the transaction begins, so reads
+        inside it see what it will write over and a second writer waits its
+        turn instead of failing half-way.  `lock` also serialises this
+        transaction with every other locked one on PostgreSQL (start-up, seeding).
+        """
         with self.db:
-            yield self.db.executable
+            conn = self.db.executable
+            if self.is_sqlite:
+                raw = conn.connection.dbapi_connection
+                if raw is not None and not raw.in_transaction:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif lock:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(START_UP_LOCK)))
+            yield conn
 
     def release(self) -> None:
         """Give this thread's connection back to the pool (dataset keeps one per thread)."""
@@ -137,16 +196,43 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        STORES.discard(self)
+
+    def forget_connections(self) -> None:
+        """In a forked child: drop the parent's connections unused, never share them."""
+        self.db.connections = {}
+        self.db.local = threading.local()
+        if self.db.engine is not None:
+            self.db.engine.dispose(close=False)
 
     def sync(self) -> None:
-        """Make every declared table, column and index; never drops anything."""
-        inspector = sa.inspect(self.db.engine)
-        existing = set(inspector.get_table_names())
-        with self.transaction() as conn:
+        """Make every declared table, column and index; never drops anything.
+
+        One transaction under the start-up lock, looking at the database only
+        once it holds the lock: workers starting together take turns, and
+        each later one finds the work done.
+        """
+        with self.transaction(lock=True) as conn:
+            inspector = sa.inspect(conn)
+            existing = set(inspector.get_table_names())
             self.counts.create(conn, checkfirst=True)
-        for repo in self:
-            with self.transaction() as conn:
+            for repo in self:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
+
+
+STORES: weakref.WeakSet[Store] = weakref.WeakSet()
+"""Every open store of this process, for the fork hook below."""
+
+
+def _after_fork_in_child() -> None:
+    for kit_store in list(STORES):
+        kit_store.forget_connections()
+
+
+# gunicorn --preload forks workers from a process that has connected: a child must
+# never talk over its parent's socket or file handle (SQLAlchemy "Using Connection Pools
+# with Multiprocessing": https://docs.sqlalchemy.org/en/20/core/pooling.html).
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Repository:
@@ -160,6 +246,7 @@ class Repository:
             "id": Integer("id", label="ID"),
             "created_at": DateTime("created_at", label="Created"),
             "updated_at": DateTime("updated_at", label="Updated"),
+            VERSION: Integer(VERSION, label="Version", hidden=True),
         }
         self.fields: dict[str, Field] = {**entity.fields, **managed}
         self.table = sa.Table(
@@ -169,6 +256,7 @@ class Repository:
             *(sa.Column(f.name, f.sql_type()) for f in entity.fields.values()),
             sa.Column("created_at", sa.DateTime),
             sa.Column("updated_at", sa.DateTime),
+            sa.Column(VERSION, sa.Integer, nullable=False, server_default=sa.text("1")),
         )
         self.search = Search(self.table, entity.search)
 
@@ -186,10 +274,11 @@ class Repository:
         else:
             present = {c["name"] for c in inspector.get_columns(self.name)}
             indexes = {i["name"] for i in inspector.get_indexes(self.name)}
-            table = self.store.db.load_table(self.name)
+            name = conn.dialect.identifier_preparer.format_table(self.table)
             for column in self.table.columns:
                 if column.name not in present:
-                    table.create_column(column.name, column.type)
+                    spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+                    conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {spec}")
         for index in self.indexes():
             if index.name not in indexes:
                 try:
@@ -277,10 +366,14 @@ class Repository:
         """A page of search results read off the full-text index in id order."""
         matches = self.search.matches(text, desc)
         capped = matches.limit(COUNT_LIMIT + 1).subquery()
-        found = int(self.store.connection.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+        found = int(
+            self.store.connection.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+        )
         wanted = matches.limit(per_page).offset(page * per_page).subquery()
         order = self.table.c.id.desc() if desc else self.table.c.id.asc()
-        statement = sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.rowid))).order_by(order)
+        statement = (
+            sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.rowid))).order_by(order)
+        )
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
         return Page(rows, min(found, COUNT_LIMIT), page, per_page, found > COUNT_LIMIT)
 
@@ -447,40 +540,91 @@ class Repository:
         """Validate and insert one row; returns it as stored."""
         cleaned = self.clean(data)
         now = utcnow()
-        values = {**self._to_db(cleaned), "created_at": now, "updated_at": now}
-        with self.store.transaction() as conn:
-            try:
-                result = conn.execute(self.table.insert().values(values))
-            except sa.exc.IntegrityError:
-                raise self._conflict(cleaned) from None
-            id = result.inserted_primary_key[0]
-            self._add_to_count(conn, 1)
+        values = {**self._to_db(cleaned), "created_at": now, "updated_at": now, VERSION: 1}
+        try:
+            with self.store.transaction() as conn:
+                self._lock_references(conn, cleaned)
+                id = conn.execute(self.table.insert().values(values)).inserted_primary_key[0]
+                self._add_to_count(conn, 1)
+        except sa.exc.IntegrityError:
+            # another writer took a unique value since clean() looked; named once rolled back
+            raise self._conflict(cleaned) from None
         return self.get(id)
 
-    def update(self, id: Any, data: Mapping[str, Value]) -> Row:
-        """Validate and change the given fields of one row; returns it as stored."""
+    def update(
+        self,
+        id: Any,
+        data: Mapping[str, Value],
+        expected_version: int | None = None,
+        seen: Mapping[str, str] | None = None,
+    ) -> Row:
+        """Validate and change the given fields of one row; returns it as stored.
+
+        With `expected_version` (the version the editor started from) the
+        change is made only if nobody saved the row since, in one statement;
+        otherwise Changed names the fields that differ from `seen` (each value
+        as Field.format showed it to the editor) with their new values.
+        """
         current = self.get(id)
+        if expected_version is not None and current[VERSION] != expected_version:
+            raise self._changed(current, seen)
         cleaned = self.clean(data, current)
-        values = {**self._to_db(cleaned), "updated_at": utcnow()}
-        with self.store.transaction() as conn:
-            try:
-                conn.execute(self.table.update().where(self.table.c.id == current["id"]).values(values))
-            except sa.exc.IntegrityError:
-                raise self._conflict(cleaned, current["id"]) from None
+        table = self.table
+        values = {**self._to_db(cleaned), "updated_at": utcnow(), VERSION: table.c[VERSION] + 1}
+        where = [table.c.id == current["id"]]
+        if expected_version is not None:
+            where.append(table.c[VERSION] == expected_version)
+        try:
+            with self.store.transaction() as conn:
+                self._lock_references(conn, cleaned)
+                updated = conn.execute(table.update().where(*where).values(values)).rowcount
+        except sa.exc.IntegrityError:
+            raise self._conflict(cleaned, current["id"]) from None
+        if not updated:
+            raise self._changed(self.get(current["id"]), seen)
         return self.get(current["id"])
 
-    def delete(self, id: Any) -> None:
-        """Delete one row, refused while other rows refer to it."""
-        self.delete_many([id])
+    def _changed(self, current: Row, seen: Mapping[str, str] | None) -> Changed:
+        """The refusal of a stale edit, naming what differs from what the editor saw."""
+        fields: dict[str, str] = {}
+        for name, f in self.entity.fields.items():
+            if f.hidden or seen is None or name not in seen or seen[name] == f.format(current[name]):
+                continue
+            value = current[name]
+            if isinstance(f, Reference) and value is not None:
+                shown = self.store[f.to].labels([value]).get(value, str(value))
+            else:
+                shown = f.format(value) if value not in (None, "") else "empty"
+            fields[name] = f"{f.label} is now {shown}."
+        return Changed(fields, current)
 
-    def delete_many(self, ids: Iterable[Any]) -> int:
-        """Delete rows by id in one transaction; refused (nothing deleted) if any is in use."""
+    def delete(self, id: Any, expected_version: int | None = None) -> None:
+        """Delete one row, refused while other rows refer to it (or, with `expected_version`,
+        if it was saved since the caller read it)."""
+        if expected_version is None:
+            self.delete_many([id])
+            return
+        current = self.get(id)
+        if current[VERSION] != expected_version or not self.delete_many([id], expected_version):
+            raise self._changed(self.get(id), None)
+
+    def delete_many(self, ids: Iterable[Any], expected_version: int | None = None) -> int:
+        """Delete rows by id in one transaction; refused (nothing deleted) if any is in use.
+
+        The rows are locked before the check, so no row can start referring
+        to them between the check and the delete.
+        """
         wanted = sorted({self._id(i) for i in ids})
         if not wanted:
             return 0
+        table = self.table
+        where = [table.c.id.in_(wanted)]
+        if expected_version is not None:
+            where.append(table.c[VERSION] == expected_version)
         with self.store.transaction() as conn:
-            self._check_unused(conn, wanted)
-            result = conn.execute(self.table.delete().where(self.table.c.id.in_(wanted)))
+            locked = list(conn.execute(sa.select(table.c.id).where(*where).with_for_update()).scalars())
+            self._check_unused(conn, locked)
+            result = conn.execute(table.delete().where(table.c.id.in_(locked)))
             self._add_to_count(conn, -result.rowcount)
         return result.rowcount
 
@@ -566,6 +710,25 @@ class Repository:
             if target._first(target.table.c.id == value) is None:
                 errors[ref.name] = f"{ref.label}: {target.entity.label} {value} doesn't exist."
 
+    def _lock_references(self, conn: sa.Connection, cleaned: Row) -> None:
+        """Inside a write: the rows referred to still exist, and stay until it commits.
+
+        On PostgreSQL each is locked FOR SHARE, so a concurrent delete (which
+        locks FOR UPDATE before checking for referrers) waits or sees this row.
+        SQLite's write lock already keeps every other writer out.
+        """
+        errors = {}
+        for ref in self.entity.references:
+            value = cleaned.get(ref.name)
+            if value is None:
+                continue
+            target = self.store[ref.to].table
+            statement = sa.select(target.c.id).where(target.c.id == value).with_for_update(read=True)
+            if conn.execute(statement).first() is None:
+                errors[ref.name] = f"{ref.label}: {self.store[ref.to].entity.label} {value} doesn't exist."
+        if errors:
+            raise ValidationError(errors)
+
     def _check_unique(self, cleaned: Row, own_id: int | None) -> None:
         errors = {}
         for name, value in cleaned.items():
@@ -607,12 +770,25 @@ class Repository:
 def init_app(app: Flask, models: types.ModuleType) -> Store:
     """Check models.py, make its tables, and release the connection after each request."""
     schema = Schema.from_module(models, builtins=[USER, TOKEN, LOGIN_FAILURE])
-    kit_store = Store(app.config["DATABASE_URL"], schema)
-    kit_store.sync()
+    kit_store = Store(app.config["DATABASE_URL"], schema, pool=app.config["DATABASE_POOL"])
+    try:
+        kit_store.sync()
+    except sa.exc.DBAPIError as error:
+        kit_store.close()
+        raise StartupError(unreachable(kit_store.url, error)) from None
     kit_store.release()
     app.extensions["kit.store"] = kit_store
     app.teardown_appcontext(lambda error: kit_store.release())
     return kit_store
+
+
+def unreachable(url: sa.URL, error: sa.exc.DBAPIError) -> str:
+    """Why the database at `url` can't be used, in one sentence without its password."""
+    reason = str(error.orig).strip().splitlines()[0].rstrip(".")
+    if url.get_backend_name() == "sqlite":
+        return f"Can't open the SQLite database {url.database} ({reason}); check that its folder is writable."
+    where = url.set(password="***" if url.password else None).render_as_string(hide_password=False)
+    return f"Can't use the database at {where} ({reason}); check DATABASE_URL and that the server runs."
 
 
 def store() -> Store:
