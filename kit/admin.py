@@ -164,6 +164,9 @@ class ReferenceLoader(AjaxModelLoader):
             return None
 
     def get_list(self, query: str, offset: int = 0, limit: int = 10) -> list[Row]:
+        if not self.target.entity.search and query.strip().isdigit():
+            # an entity without text to search (only numbers, dates, ...) is picked by its id
+            return self.target.list(Query(filters=[Filter("id", "eq", query.strip())], per_page=limit)).rows
         return self.target.list(Query(search=query, per_page=limit)).rows
 
 
@@ -431,6 +434,8 @@ class EntityView(SecureView, BaseModelView):
                 return Markup('<span class="fa {}" title="{}"></span>').format(icon, field.format(value))
             if field.kind == "url":
                 return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(value, value)
+            if field.kind in ("date", "datetime", "money"):
+                return Markup('<span class="text-nowrap">{}</span>').format(field.format(value))
             if field.kind == "longtext":
                 return Markup("<br>").join(escape(line) for line in value.splitlines())
             return field.format(value)
@@ -674,6 +679,8 @@ def init_app(app: Flask) -> Admin:
     for repo in kit_store:
         if not repo.name.startswith("kit_"):
             admin.add_view(EntityView(repo, page_size=app.config["PAGE_SIZE"]))
-    admin.add_view(UserView(kit_store["kit_user"], page_size=app.config["PAGE_SIZE"], url="users"))
-    admin.add_view(TokenView(kit_store["kit_token"], page_size=app.config["PAGE_SIZE"], url="tokens"))
+    # the kit's own entities share one menu, so the product's entities keep the bar to themselves
+    access = {"page_size": app.config["PAGE_SIZE"], "category": "Access"}
+    admin.add_view(UserView(kit_store["kit_user"], url="users", **access))
+    admin.add_view(TokenView(kit_store["kit_token"], url="tokens", **access))
     return admin

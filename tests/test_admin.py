@@ -284,3 +284,18 @@ def test_csv_export_streams_every_row_with_reference_labels(app, admin_client, m
     assert {row[1] for row in body} == {"Kaffee & Tee"}
     assert "1.25" in {row[2] for row in body}
     assert {row[header.index("Description")] for row in body} == {"Zeile 1\nZeile 2"}
+
+
+def test_a_reference_to_an_entity_without_text_is_picked_by_id(tmp_path):
+    from kit.declare import Date, Entity, Integer, Reference
+
+    numbers = type(MODEL_SETS["shop"])("numbers")
+    numbers.batch = Entity("batch", Integer("size", required=True), Date("made"))
+    numbers.crate = Entity("crate", Reference("batch", required=True), Integer("weight"))
+    app = make_app(tmp_path, numbers)
+    with app.app_context():
+        batches = [app.extensions["kit.store"]["batch"].create({"size": n}) for n in (10, 20, 30)]
+    client = log_in(app)
+    response = client.get(f"/admin/crate/ajax/lookup/?name=batch&query={batches[1]['id']}")
+    assert [row_id for row_id, _ in response.get_json()] == [batches[1]["id"]]
+    app.extensions["kit.store"].close()
