@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, flash, g, redirect, request, stream_with_context, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, session, stream_with_context, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
@@ -322,6 +322,29 @@ class EntityView(SecureView, BaseModelView):
         }
         kwargs.setdefault("url", entity.name)
         super().__init__(None, entity.plural, endpoint=f"entity_{entity.name}", **kwargs)
+
+    # Flask-Admin's own confirmations, said the way the rest of the kit says things
+    CONFIRMATIONS = {
+        "Record was successfully created.": "{label} saved.",
+        "Record was successfully saved.": "{label} saved.",
+        "Record was successfully deleted.": "{label} deleted.",
+        "Record does not exist.": "That {lower} doesn't exist (any more).",
+        "Failed to create record.": "Not saved: please correct the fields marked below.",
+        "Failed to save record.": "Not saved: please correct the fields marked below.",
+    }
+
+    def _run_view(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        response = super()._run_view(fn, *args, **kwargs)
+        flashes = session.get("_flashes")
+        if flashes:
+            label = self.repo.entity.label
+            session["_flashes"] = [
+                (category, self.CONFIRMATIONS.get(message, message).format(label=label, lower=label.lower()))
+                if isinstance(message, str) and message in self.CONFIRMATIONS
+                else (category, message)
+                for category, message in flashes
+            ]
+        return response
 
     # permissions follow the role of whoever is asking, on every request
     @property

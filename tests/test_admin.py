@@ -299,3 +299,14 @@ def test_a_reference_to_an_entity_without_text_is_picked_by_id(tmp_path):
     response = client.get(f"/admin/crate/ajax/lookup/?name=batch&query={batches[1]['id']}")
     assert [row_id for row_id, _ in response.get_json()] == [batches[1]["id"]]
     app.extensions["kit.store"].close()
+
+
+def test_confirmations_name_the_entity(app, admin_client):
+    token = csrf_token(admin_client, "/admin/category/new/")
+    admin_client.post("/admin/category/new/", data={"name": "Kräuter", "csrf_token": token})
+    assert "Category saved." in page_text(admin_client.get("/admin/category/"))
+    admin_client.post("/admin/category/delete/", data={"id": "1", "csrf_token": token})
+    assert "Category deleted." in page_text(admin_client.get("/admin/category/"))
+    assert "That category doesn't exist (any more)." in page_text(
+        admin_client.get("/admin/category/edit/?id=99", follow_redirects=True)
+    )

@@ -245,11 +245,11 @@ def show_reference_picker(page: Page, repo: Repository) -> None:
     page.keyboard.press("Escape")
 
 
-def delete_from_its_row(page: Page, id: int) -> None:
+def delete_from_its_row(page: Page, id: int, label: str) -> None:
     """The bin icon of a row, and yes to the question."""
     with answering(page) as questions:
         row_of(page, id).get_by_title("Delete Record").click()
-        expect_flash(page, "Record was successfully deleted.")
+        expect_flash(page, f"{label} deleted.")
     assert questions == ["Are you sure you want to delete this record?"]
 
 
@@ -297,7 +297,7 @@ def test_admin_walk(serve, page, model_set, entity_name):
     create_with_mistakes(page, repo, screenshots)
     new = fake.row(repo, CREATED, refs)
     fill_form(page, repo, new)
-    submit(page, "Save and Continue Editing", "Record was successfully created.")
+    submit(page, "Save and Continue Editing", f"{entity.label} saved.")
     expect(page.locator(".nav-tabs .nav-link.active")).to_have_text("Edit")
     id = int(re.search(r"[?&]id=(\d+)", page.url).group(1))
     with live.store():
@@ -309,13 +309,13 @@ def test_admin_walk(serve, page, model_set, entity_name):
     fill_form(page, repo, changed)
     if screenshots and entity.references:
         show_reference_picker(page, repo)
-    submit(page, "Save", "Record was successfully saved.")
+    submit(page, "Save", f"{entity.label} saved.")
     with live.store():
         edited = repo.get(id)
     assert {k: edited[k] for k in changed} == cleaned(repo, changed)
 
     filter_to(page, live, repo, [edited])
-    delete_from_its_row(page, id)
+    delete_from_its_row(page, id, entity.label)
     expect_count(page, 0)
     with live.store():
         assert repo.count() == total
