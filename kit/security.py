@@ -140,7 +140,7 @@ SERVED_BY_MISTAKE = (".py", ".db", ".sqlite", ".sqlite3", ".env", ".pem", ".key"
 
 def check_settings(app: Flask) -> list[str]:
     """The settings production refuses to start with, and those it should not run without."""
-    settings = app.config
+    settings = {**app.config, "DEBUG": app.debug or app.extensions["kit.settings"]["DEBUG"]}
     problems = config.production_problems(settings)
     local_key = Path(app.instance_path) / "secret_key"
     if local_key.exists() and settings["SECRET_KEY"] == local_key.read_text().strip():
@@ -182,15 +182,26 @@ def check_files(app: Flask) -> list[str]:
     for path in (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key"):
         if path is None or not path.exists():
             continue
+        name = shown(app, path)
         if any(path.resolve().is_relative_to(folder) for folder in served):
-            problems.append(f"{path} is inside a static folder, so anyone can download it: move it out.")
+            problems.append(f"{name} is inside a static folder, so anyone can download it: move it out.")
         if path.stat().st_mode & (stat.S_IROTH | stat.S_IWOTH):
-            problems.append(f"{path} can be read by every user of this machine: run `chmod 600 {path}`.")
+            problems.append(f"{name} can be read by every user of this machine: run `chmod 600 {name}`.")
     for folder in served:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.suffix in SERVED_BY_MISTAKE or path.name.startswith(".env"):
-                problems.append(f"{path} is served to anyone as a static file: move it out of {folder}.")
+                where = shown(app, folder)
+                problems.append(
+                    f"{shown(app, path)} is served to anyone as a static file: move it out of {where}."
+                )
     return problems
+
+
+def shown(app: Flask, path: Path) -> str:
+    """A path as the project's people know it: from the project folder when it is inside."""
+    root = Path(app.root_path).resolve()
+    resolved = path.resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
 
 
 def check_users(app: Flask) -> list[str]:

@@ -1,0 +1,140 @@
+"""Headers: a Content-Security-Policy without inline script, no framing, no sniffing, JSON as JSON.
+
+Issue 4, group 6. Every kind of response is checked, and every admin page of both model sets
+is read for inline script the policy would refuse: a <script> without the response's nonce,
+an on...= handler or a javascript: link that static/admin.js does not take over.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import MODEL_SETS, log_in, make_app
+from tests.test_security_csrf import filled_app
+
+EXPECTED = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+PAGES = [
+    "/",
+    "/login",
+    "/no-such-page",
+    "/static/site.css",
+    "/admin/static/vendor/jquery.min.js",
+    "/admin/",
+    "/admin/product/",
+    "/admin/product/new/",
+    "/admin/product/export/csv/",
+    "/admin/product/ajax/lookup/?name=category&query=a",
+]
+
+
+def policy(response) -> dict[str, list[str]]:
+    """The Content-Security-Policy as {directive: [sources]}."""
+    header = response.headers["Content-Security-Policy"]
+    return {name: sources for name, *sources in (part.split() for part in header.split(";"))}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_response_carries_the_security_headers(admin_client, path):
+    response = admin_client.get(path)
+    response.close()  # static files are streamed
+    assert response.status_code in (200, 404), path
+    for name, value in EXPECTED.items():
+        assert response.headers[name] == value, (path, name)
+    csp = policy(response)
+    assert csp["default-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'none'"]
+    scripts = csp["script-src"]
+    assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts and "*" not in scripts
+    assert "'unsafe-inline'" not in csp["style-src"]
+    assert "Strict-Transport-Security" not in response.headers  # not on plain http in development
+
+
+def test_hsts_is_sent_in_production(tmp_path):
+    app = make_app(tmp_path, PRODUCTION=True)
+    response = app.test_client().get("/", base_url="https://localhost")
+    app.extensions["kit.store"].close()
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_each_response_gets_its_own_nonce(client):
+    nonces = {policy(client.get("/"))["script-src"][1] for _ in range(3)}
+    assert len(nonces) == 3
+    assert all(re.fullmatch(r"'nonce-[\w-]{22}'", nonce) for nonce in nonces)
+
+
+def test_a_view_may_set_its_own_policy(app):
+    @app.route("/embed")
+    def embed():
+        return "ok", 200, {"Content-Security-Policy": "frame-ancestors https://partner.example"}
+
+    response = app.test_client().get("/embed")
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors https://partner.example"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_public_templates_can_use_the_nonce(app):
+    from flask import render_template_string
+
+    @app.route("/with-script")
+    def with_script():
+        return render_template_string('<script nonce="{{ csp_nonce() }}">let ready = true;</script>')
+
+    response = app.test_client().get("/with-script")
+    nonce = re.search(r'nonce="([^"]+)"', response.text).group(1)
+    assert f"'nonce-{nonce}'" in policy(response)["script-src"]
+
+
+INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
+
+
+@pytest.mark.parametrize("model_set", sorted(MODEL_SETS))
+def test_admin_pages_hold_no_script_the_policy_would_refuse(tmp_path, model_set):
+    app, first = filled_app(tmp_path, model_set)
+    client = log_in(app)
+    pages = ["/admin/", "/admin/users/", "/admin/users/new/", "/login"]
+    for entity in app.extensions["kit.store"].schema.declared:
+        base, id = f"/admin/{entity.name}/", first[entity.name]
+        pages += [base, base + "new/", f"{base}edit/?id={id}", f"{base}details/?id={id}"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        nonce = policy(response)["script-src"][1].removeprefix("'nonce-").rstrip("'")
+        for attributes in SCRIPT_TAG.findall(response.text):
+            assert f'nonce="{nonce}"' in attributes, (path, attributes)
+        for tag in INLINE_HANDLER.findall(response.text):
+            # the one inline handler left in Flask-Admin's markup; static/admin.js removes it
+            assert tag.endswith('class="dropdown-item filter" onclick='), (path, tag)
+        assert "modelActions.execute" not in response.text and "safeConfirm" not in response.text, path
+    app.extensions["kit.store"].close()
+
+
+def test_admin_script_takes_over_every_inline_behaviour():
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "static" / "admin.js").read_text(encoding="utf-8")
+    for hook in ("a.filter[onclick]", 'a[href^="javascript:"]', "[data-kit-confirm]", "[data-kit-action]"):
+        assert hook in script
+
+
+# == JSON ======================================================================
+
+
+def test_json_answers_are_application_json(app, admin_client):
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Kaffee"})
+    lookup = admin_client.get("/admin/product/ajax/lookup/?name=category&query=kaf")
+    assert lookup.mimetype == "application/json"
+    assert lookup.get_json() == [[1, "Kaffee"]]
+    missing = admin_client.get("/api/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.mimetype == "application/json"
+    assert missing.headers["X-Content-Type-Options"] == "nosniff"

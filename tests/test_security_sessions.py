@@ -1,0 +1,305 @@
+"""Sessions: cookies, replayed and forged cookies, and throttled password guessing.
+
+Issue 4, group 2. Login rotation and logout replay are in test_auth.py; this module adds the
+cookie flags, forged cookies, and the login throttle (per account, per address, across workers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from flask.testing import FlaskClient
+
+from kit import security
+from kit.auth import save_user
+from tests.conftest import PASSWORD, csrf_token, log_in, make_app
+
+EMAIL = "zoë@example.com"
+LIMIT = 3
+ADDRESS = "203.0.113.7"
+
+
+def attempt(client: FlaskClient, email: str, password: str, address: str = ADDRESS, **headers):
+    """One login through the form, from `address`."""
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/login", environ_base=environ)
+    assert page.status_code == 200
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+        headers=headers,
+    )
+
+
+def is_logged_in(client: FlaskClient) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+@pytest.fixture
+def throttled(tmp_path) -> Flask:
+    app = make_app(tmp_path, LOGIN_ATTEMPTS=LIMIT)
+    with app.app_context():
+        save_user(EMAIL, PASSWORD, "editor")
+    yield app
+    app.extensions["kit.store"].close()
+
+
+# == COOKIES ===================================================================
+
+
+def session_cookie_header(client: FlaskClient, base_url: str = "http://localhost") -> str:
+    """The Set-Cookie header of the session cookie a login hands out."""
+    page = client.get("/login", base_url=base_url)
+    token = csrf_token(client, "/login")
+    assert page.status_code == 200
+    response = client.post(
+        "/login",
+        base_url=base_url,
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": f"{base_url}/login"},
+    )
+    assert response.status_code == 302
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    return cookie
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(app, client):
+    with app.app_context():
+        save_user(EMAIL, PASSWORD)
+    cookie = session_cookie_header(client)
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # local http development keeps working
+
+
+def test_session_cookie_is_secure_in_production(tmp_path):
+    app = make_app(tmp_path, PRODUCTION=True)
+    with app.app_context():
+        save_user(EMAIL, PASSWORD)
+    cookie = session_cookie_header(app.test_client(), base_url="https://localhost")
+    app.extensions["kit.store"].close()
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_sets_no_remember_me_cookie(admin_client):
+    assert admin_client.get_cookie("remember_token") is None
+
+
+def forged_cookie(app: Flask, secret: str, payload: dict) -> str:
+    """A session cookie as someone holding `secret` would sign it."""
+    interface = SecureCookieSessionInterface()
+    probe = Flask("forger")
+    probe.secret_key = secret
+    return interface.get_signing_serializer(probe).dumps(payload)
+
+
+def stolen_user_id(app: Flask, email: str) -> str:
+    with app.app_context():
+        row = app.extensions["kit.store"]["kit_user"].find("email", email)
+    return f"{row['id']}:{row['session_token']}"
+
+
+@pytest.mark.parametrize(
+    ("secret", "user_id"),
+    [
+        ("another-secret-key-0123456789-abcdefghij", "real"),  # the right user, signed with a guessed key
+        (
+            "test-secret-key-that-is-long-enough-0123456789",
+            "1:guessed-token",
+        ),  # the right key, a guessed token
+        ("test-secret-key-that-is-long-enough-0123456789", "1"),  # the plain id Flask-Login would use
+        ("test-secret-key-that-is-long-enough-0123456789", "1:"),
+    ],
+    ids=["wrong key", "guessed token", "bare id", "empty token"],
+)
+def test_forged_session_cookie_opens_nothing(app, secret, user_id):
+    log_in(app, "admin", email=EMAIL)
+    if user_id == "real":
+        user_id = stolen_user_id(app, EMAIL)
+    client = app.test_client()
+    client.set_cookie("session", forged_cookie(app, secret, {"_user_id": user_id, "_fresh": True}))
+    assert client.get("/admin/").status_code == 302
+
+
+def test_old_cookie_dies_when_an_admin_sets_a_new_password(app, admin_client):
+    victim = log_in(app, "editor", email=EMAIL)
+    old_cookie = victim.get_cookie("session").value
+    with app.app_context():
+        row = app.extensions["kit.store"]["kit_user"].find("email", EMAIL)
+    token = csrf_token(admin_client, "/admin/users/")
+    data = {
+        "email": EMAIL,
+        "role": "editor",
+        "active": "y",
+        "password": "ein neues Passwort",
+        "csrf_token": token,
+    }
+    assert admin_client.post(f"/admin/users/edit/?id={row['id']}", data=data).status_code == 302
+    replayed = app.test_client()
+    replayed.set_cookie("session", old_cookie)
+    assert not is_logged_in(replayed)
+
+
+def test_logged_in_pages_are_not_kept_by_caches(admin_client):
+    assert admin_client.get("/admin/").headers["Cache-Control"] == "no-store"
+
+
+# == THROTTLING ================================================================
+
+
+def test_failed_logins_for_one_account_are_throttled_even_with_the_right_password(throttled):
+    client = throttled.test_client()
+    for _ in range(LIMIT):
+        assert attempt(client, EMAIL, "wrong password!").status_code == 200
+    response = attempt(client, EMAIL, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins for this account; try again in 15 minutes." in response.text
+    assert response.headers["Retry-After"] == "900"
+    assert not is_logged_in(client)
+
+
+def test_account_throttle_holds_from_any_address(throttled):
+    for n in range(LIMIT):
+        attempt(throttled.test_client(), EMAIL, "wrong password!", address=f"198.51.100.{n}")
+    response = attempt(throttled.test_client(), EMAIL, PASSWORD, address="192.0.2.99")
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "spelling", ["ZOË@EXAMPLE.COM", " zoë@example.com ", "Zoë@Example.com"], ids=["upper", "spaces", "mixed"]
+)
+def test_account_throttle_is_not_escaped_by_spelling_the_email_differently(throttled, spelling):
+    for _ in range(LIMIT):
+        attempt(throttled.test_client(), spelling, "wrong password!", address="198.51.100.1")
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="192.0.2.1").status_code == 429
+
+
+def test_guessing_many_accounts_from_one_address_is_throttled(throttled):
+    client = throttled.test_client()
+    for n in range(LIMIT * security.PER_ADDRESS):
+        assert attempt(client, f"guess{n}@example.com", "wrong password!").status_code == 200
+    response = attempt(client, EMAIL, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins for your address" in response.text
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="192.0.2.1").status_code == 302
+
+
+def test_forwarded_for_header_is_ignored_without_a_trusted_proxy(throttled):
+    for n in range(LIMIT * security.PER_ADDRESS):
+        attempt(
+            throttled.test_client(), f"guess{n}@example.com", "wrong!", **{"X-Forwarded-For": f"10.0.0.{n}"}
+        )
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_client_address_counts(tmp_path):
+    app = make_app(tmp_path, LOGIN_ATTEMPTS=LIMIT, PROXIES=1)
+    with app.app_context():
+        save_user(EMAIL, PASSWORD)
+    proxy = "127.0.0.1"
+    for n in range(LIMIT * security.PER_ADDRESS):
+        attempt(app.test_client(), f"guess{n}@example.com", "wrong!", proxy, **{"X-Forwarded-For": ADDRESS})
+    blocked = attempt(app.test_client(), EMAIL, PASSWORD, proxy, **{"X-Forwarded-For": ADDRESS})
+    other = attempt(app.test_client(), EMAIL, PASSWORD, proxy, **{"X-Forwarded-For": "192.0.2.1"})
+    app.extensions["kit.store"].close()
+    assert (blocked.status_code, other.status_code) == (429, 302)
+
+
+def test_ipv6_clients_are_counted_by_their_64_block(throttled):
+    for n in range(LIMIT * security.PER_ADDRESS):
+        attempt(
+            throttled.test_client(), f"guess{n}@example.com", "wrong!", address=f"2001:db8:1:2::{n + 1:x}"
+        )
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="2001:db8:1:2::ffff").status_code == 429
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
+
+def test_every_worker_counts_the_same_failures(tmp_path):
+    # two apps on one database file are what two gunicorn workers are
+    first = make_app(tmp_path, LOGIN_ATTEMPTS=LIMIT)
+    second = make_app(tmp_path, LOGIN_ATTEMPTS=LIMIT)
+    with first.app_context():
+        save_user(EMAIL, PASSWORD)
+    for n in range(LIMIT):
+        attempt((first, second)[n % 2].test_client(), EMAIL, "wrong password!")
+    assert attempt(first.test_client(), EMAIL, PASSWORD).status_code == 429
+    assert attempt(second.test_client(), EMAIL, PASSWORD).status_code == 429
+    first.extensions["kit.store"].close()
+    second.extensions["kit.store"].close()
+
+
+def test_a_successful_login_clears_the_account_count(throttled):
+    client = throttled.test_client()
+    for _ in range(LIMIT - 1):
+        attempt(client, EMAIL, "wrong password!")
+    assert attempt(client, EMAIL, PASSWORD).status_code == 302
+    for _ in range(LIMIT - 1):
+        assert attempt(throttled.test_client(), EMAIL, "wrong password!").status_code == 200
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302
+
+
+def age_failures(app: Flask, by: dt.timedelta) -> None:
+    """Move every recorded failure `by` into the past, as waiting would."""
+    failures = app.extensions["kit.store"]["kit_login_failure"]
+    table = failures.table
+    with app.app_context():
+        rows = failures.list().rows
+        with failures.store.transaction() as conn:
+            for row in rows:
+                moved = (
+                    table.update().where(table.c.id == row["id"]).values(created_at=row["created_at"] - by)
+                )
+                conn.execute(moved)
+
+
+def test_the_throttle_lifts_when_the_window_passes(throttled):
+    for _ in range(LIMIT):
+        attempt(throttled.test_client(), EMAIL, "wrong password!")
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 429
+    age_failures(throttled, security.WINDOW - dt.timedelta(minutes=2))
+    response = attempt(throttled.test_client(), EMAIL, PASSWORD)
+    assert "try again in 2 minutes" in response.text
+    age_failures(throttled, dt.timedelta(minutes=2, seconds=1))
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302
+
+
+def test_expired_failures_are_deleted(throttled):
+    for n in range(LIMIT):
+        attempt(throttled.test_client(), f"guess{n}@example.com", "wrong password!")
+    age_failures(throttled, security.WINDOW + dt.timedelta(seconds=1))
+    attempt(throttled.test_client(), "late@example.com", "wrong password!")
+    with throttled.app_context():
+        rows = throttled.extensions["kit.store"]["kit_login_failure"].list().rows
+    assert [r["account"] for r in rows] == ["late@example.com"]
+
+
+def test_zero_login_attempts_turns_the_throttle_off(tmp_path):
+    app = make_app(tmp_path, LOGIN_ATTEMPTS=0)
+    with app.app_context():
+        save_user(EMAIL, PASSWORD)
+    for _ in range(10):
+        attempt(app.test_client(), EMAIL, "wrong password!")
+    response = attempt(app.test_client(), EMAIL, PASSWORD)
+    app.extensions["kit.store"].close()
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x" * 5000 + "@example.com",
+        "'; drop table kit_login_failure; --",
+        "zoë\u0000@example.com",
+        "<b>@example.com",
+    ],
+    ids=["very long", "sql", "nul", "html"],
+)
+def test_any_typed_email_is_counted_without_an_error(throttled, email):
+    for _ in range(LIMIT):
+        assert attempt(throttled.test_client(), email, "wrong password!").status_code == 200
+    assert attempt(throttled.test_client(), email, "wrong password!").status_code == 429
