@@ -143,8 +143,6 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
-    # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
-    app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
         refuse_unsafe_production(app.config)
 
