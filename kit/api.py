@@ -10,11 +10,11 @@ also writes the OpenAPI document served at /api/openapi.json.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -26,7 +26,7 @@ from wtforms.validators import ValidationError as CSRFInvalid
 from kit import openapi, tokens
 from kit.auth import csrf
 from kit.errors import KitError, NotFound, ValidationError
-from kit.fields import Field, Integer, Value
+from kit.fields import Field, Integer, Reference, Value
 from kit.openapi import Json
 from kit.store import Filter, Query, Repository, Row, store
 
@@ -99,10 +99,13 @@ def caller() -> tuple[str | None, bool]:
     return None, False
 
 
-@bp.errorhandler(Unauthorized)
-def unauthorized(error: Unauthorized) -> Response:
-    body = {"error": {"status": 401, "message": error.message, "fields": {}}}
-    return Response(json.dumps(body), 401, {"WWW-Authenticate": "Bearer"}, mimetype="application/json")
+@bp.errorhandler(KitError)
+def refused(error: KitError) -> Response:
+    """The error envelope of kit/errors.py, its keys in reading order; a 401 says how to authenticate."""
+    body = {
+        "error": {"status": error.status, "message": error.message, "fields": getattr(error, "fields", {})}
+    }
+    return reply(body, error.status, {"WWW-Authenticate": "Bearer"} if error.status == 401 else None)
 
 
 # == ROWS AS JSON ===============================================================
@@ -115,30 +118,50 @@ def repository(name: str) -> Repository:
     return store()[name]
 
 
-def json_value(f: Field, value: Value) -> Any:
-    """Exact money as text, dates and UTC times in ISO 8601; the rest as JSON has them."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, dt.datetime):
-        return value.isoformat() + "Z"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+class Surface(NamedTuple):
+    """What the API offers for one entity (see kit/openapi.py), worked out once per app."""
+
+    shown: list[tuple[str, Callable[[Any], Any] | None]]  # field name, its JSON form where not as is
+    writable: frozenset[str]
+    filters: dict[str, tuple[Field, str]]
+    sorts: frozenset[str]
+    references: list[Reference]
+
+
+TO_JSON: dict[str, Callable[[Any], Any]] = {
+    "money": lambda value: f"{value:f}",  # exact text, never a float
+    "date": lambda value: value.isoformat(),
+    "datetime": lambda value: value.isoformat() + "Z",  # stored in UTC
+}
+
+
+def surface(repo: Repository) -> Surface:
+    surfaces = current_app.extensions.setdefault("kit.api", {})
+    if repo.name not in surfaces:
+        surfaces[repo.name] = Surface(
+            shown=[(f.name, TO_JSON.get(f.kind)) for f in openapi.visible(repo)],
+            writable=frozenset(f.name for f in openapi.writable(repo)),
+            filters=openapi.filter_parameters(repo),
+            sorts=frozenset(openapi.sort_options(repo)),
+            references=[f for f in repo.entity.references if not f.hidden],
+        )
+    return surfaces[repo.name]
 
 
 def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
     """Rows as the API shows them, labelled with one query per reference field."""
-    fields = openapi.visible(repo)
-    refs = [f for f in repo.entity.references if not f.hidden]
+    offers = surface(repo)
     own = own_labels(repo, rows)
-    labels = {f.name: store()[f.to].labels(row[f.name] for row in rows) for f in refs}  # type: ignore[attr-defined]
+    labels = {f.name: store()[f.to].labels(row[f.name] for row in rows) for f in offers.references}
     shown = []
     for row in rows:
-        item = {f.name: json_value(f, row[f.name]) for f in fields}
-        item["_label"] = own.get(row["id"], f"{repo.entity.label} {row['id']}")
-        item["_labels"] = {f.name: labels[f.name].get(row[f.name]) for f in refs}
+        item = {
+            name: value if convert is None or value is None else convert(value)
+            for name, convert in offers.shown
+            for value in (row[name],)
+        }
+        item["_label"] = own[row["id"]]
+        item["_labels"] = {name: labels[name].get(row[name]) for name in labels}
         shown.append(item)
     return shown
 
@@ -161,7 +184,7 @@ def row_json(repo: Repository, row: Row) -> Json:
 def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
     """The model-layer query a list's parameters ask for; every refusal names its parameter."""
     problems: dict[str, str] = {}
-    known = openapi.filter_parameters(repo)
+    known = surface(repo).filters
     filters = []
     for key, value in args.items(multi=True):
         if key in OPTIONS:
@@ -177,7 +200,7 @@ def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
     sort, desc = None, False
     if "_sort" in args:
         wanted = args["_sort"]
-        if wanted in openapi.sort_options(repo):
+        if wanted in surface(repo).sorts:
             sort, desc = wanted.lstrip("-"), wanted.startswith("-")
         else:
             problems["_sort"] = f"{repo.entity.label} can't be sorted by '{wanted}'."
@@ -199,10 +222,9 @@ def option(f: Integer, args: MultiDict[str, str], default: int, problems: dict[s
 
 
 def reply(data: Json, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """JSON with keys in the order written (Flask sorts them): id first, fields as declared."""
-    return Response(
-        current_app.json.dumps(data, sort_keys=False), status, headers, mimetype="application/json"
-    )
+    """Compact UTF-8 JSON, keys in the order written (Flask would sort them): id first, then as declared."""
+    text = current_app.json.dumps(data, sort_keys=False, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status, headers, mimetype="application/json")
 
 
 @bp.get("/<entity>")
@@ -247,7 +269,7 @@ def body(repo: Repository) -> dict[str, Value]:
         raise ValidationError({"_body": "The body is not valid JSON."}) from None
     if not isinstance(data, dict):
         raise ValidationError({"_body": "The body must be a JSON object of field names and values."})
-    names = {f.name for f in openapi.writable(repo)}
+    names = surface(repo).writable
     problems = {}
     for key, value in data.items():
         if key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels"):

@@ -67,11 +67,12 @@ function columns() {
   return schema(state.entity)["x-columns"]; // the entity's columns= in models.py
 }
 
-function cell(row, name) {
+function cell(row, name, property) {
   const value = row[name];
   if (value === null || value === undefined) return "";
   if (name in row._labels) return row._labels[name] || String(value);
   if (typeof value === "boolean") return value ? "yes" : "no";
+  if (property.format === "date-time") return `${value.slice(0, 16).replace("T", " ")} UTC`;
   return String(value);
 }
 
@@ -100,7 +101,7 @@ async function loadRows() {
     tr.dataset.id = row.id;
     for (const name of names) {
       const td = document.createElement("td");
-      td.textContent = cell(row, name);
+      td.textContent = cell(row, name, properties[name]);
       tr.append(td);
     }
     tr.addEventListener("click", () => edit(row));
@@ -115,7 +116,7 @@ async function loadRows() {
 
 // -- the form -------------------------------------------------------------------
 
-async function input(name, property, value) {
+async function input(name, property, value, label) {
   const kinds = [].concat(property.type);
   let element;
   if (property["x-references"]) {
@@ -123,6 +124,9 @@ async function input(name, property, value) {
     const options = await call("GET", `/api/${property["x-references"]}?_per_page=100`).catch(() => ({ rows: [] }));
     element.append(new Option("", ""));
     for (const row of options.rows) element.append(new Option(row._label, row.id));
+    if (value !== null && value !== undefined && !options.rows.some((row) => row.id === value)) {
+      element.append(new Option(label || `#${value}`, value)); // beyond the first 100 rows
+    }
   } else if (property.enum) {
     element = document.createElement("select");
     for (const option of property.enum) element.append(new Option(option === null ? "" : option, option ?? ""));
@@ -143,7 +147,10 @@ async function input(name, property, value) {
   element.id = `field-${name}`;
   if (element.type !== "checkbox") {
     let shown = value ?? property.default ?? "";
-    if (property.format === "date-time" && shown) shown = shown.slice(0, 16);
+    if (property.format === "date-time") {
+      element.step = 1; // keep the seconds the API stores
+      shown = shown && shown.slice(0, 19);
+    }
     element.value = shown;
   }
   return element;
@@ -165,7 +172,8 @@ async function edit(row) {
     const problem = document.createElement("span");
     problem.className = "error";
     problem.id = `error-${name}`;
-    wrap.append(caption, await input(name, property, row ? row[name] : null), problem);
+    const label = row && name in row._labels ? row._labels[name] : null;
+    wrap.append(caption, await input(name, property, row ? row[name] : null, label), problem);
     if (property.description && !property["x-references"]) {
       const help = document.createElement("small");
       help.textContent = property.description;
