@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
@@ -32,6 +33,7 @@ from werkzeug.utils import secure_filename
 from wtforms import (
     BooleanField,
     Form,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -42,8 +44,9 @@ from wtforms import (
 
 from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password
-from kit.errors import InUse, KitError, ValidationError
+from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
+from kit.schema import VERSION
 from kit.store import Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -253,6 +256,32 @@ def form_data(form: Form, repo: Repository) -> dict[str, Any]:
     return data
 
 
+def opened_copy(repo: Repository, row: Row) -> str:
+    """What the edit form remembers of the row it was opened on: its version and shown values."""
+    seen = {name: f.format(row[name]) for name, f in repo.entity.fields.items() if not f.hidden}
+    return json.dumps({"version": row[VERSION], "seen": seen})
+
+
+def read_opened_copy(form: Form) -> tuple[int | None, dict[str, str] | None]:
+    """(version, seen) from the edit form's hidden field; (None, None) for forms without one."""
+    if VERSION not in form:
+        return None, None
+    try:
+        opened = json.loads(form[VERSION].data or "")
+        return int(opened["version"]), {str(k): str(v) for k, v in dict(opened["seen"]).items()}
+    except (ValueError, TypeError, KeyError):
+        return 0, None  # tampered with or cut short: no row has version 0, so it counts as stale
+
+
+def show_changed(form: Form, error: Changed, repo: Repository) -> None:
+    """A stale edit: say what changed beside each field, keep what was typed, allow saving again."""
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+    flash(f"{error.message} Nothing was saved: check the values and save again to keep yours.", "error")
+    form[VERSION].data = opened_copy(repo, error.current)
+
+
 def show_errors(form: Form, error: KitError) -> None:
     """Put each refused field's sentence beside the field; the rest in a flash."""
     fields = getattr(error, "fields", {})
@@ -384,6 +413,7 @@ class EntityView(SecureView, BaseModelView):
     def scaffold_form(self) -> type[Form]:
         loaders = self._form_ajax_refs or {}
         attrs = {f.name: form_field(f, loaders) for f in self.repo.entity.fields.values() if not f.hidden}
+        attrs[VERSION] = HiddenField()  # the row as the form was opened on it; see opened_copy
         return type(f"{self.repo.entity.name}_form", (self.form_base_class,), attrs)
 
     def _get_field_value(self, model: Row, name: str) -> Any:  # type: ignore[override]
@@ -521,8 +551,12 @@ class EntityView(SecureView, BaseModelView):
             return False
 
     def update_model(self, form: Form, model: Row) -> bool:
+        version, seen = read_opened_copy(form)
         try:
-            model.update(self.repo.update(model["id"], self.user_data(form)))
+            model.update(self.repo.update(model["id"], self.user_data(form), version, seen))
+        except Changed as error:
+            show_changed(form, error, self.repo)
+            return False
         except KitError as error:
             show_errors(form, error)
             return False
@@ -541,6 +575,8 @@ class EntityView(SecureView, BaseModelView):
         for name, loader in (self._form_ajax_refs or {}).items():
             # the searchable select shows a row by its label, so it wants the row, not the id
             data[name] = loader.get_one(data[name]) if data.get(name) is not None else None
+        if obj:
+            data[VERSION] = opened_copy(self.repo, obj)
         return self._edit_form_class(self.form_data(), data=data)
 
     ROW_LINKS = frozenset({".details_view", ".edit_view"})

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired
 
 from kit import security
 from kit.config import SettingError
-from kit.errors import Conflict, KitError, ValidationError
+from kit.errors import KitError, ValidationError
 from kit.store import Row, store
 
 # The blueprint also puts kit/templates on the template path, after the project's templates/.
@@ -173,14 +173,16 @@ def create_admin(email: str, role: str, password: str) -> None:
 def first_login(app: Flask) -> None:
     """With no users yet, make one with a random password and say how to log in, once."""
     email = app.config["ADMIN_EMAIL"]
-    with app.app_context():
-        if not email or store()["kit_user"].count():
+    if not email:
+        return
+    # Under the store's lock: of several workers starting together one makes the login,
+    # and the others, looking after it committed, print no password that doesn't work.
+    with app.app_context(), store().transaction(lock=True):
+        if store()["kit_user"].count():
             return
         password = secrets.token_urlsafe(12)
         try:
             save_user(email, password, "admin", "Admin")
-        except Conflict:
-            return  # another worker made it first
         except KitError as error:
             raise SettingError(f"ADMIN_EMAIL: {error.message}") from None
     click.secho(

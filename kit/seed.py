@@ -71,10 +71,16 @@ class Loader:
             if path.exists():
                 self.files.append(SeedFile(path, kit_store[entity.name], folder))
 
-    def run(self, reset: bool = False) -> dict[str, int]:
-        """Load all files; returns rows added per entity. On any error nothing changes."""
+    def run(self, reset: bool = False, only_if_empty: bool = False) -> dict[str, int]:
+        """Load all files; returns rows added per entity. On any error nothing changes.
+
+        Under the store's lock, so two workers starting together load once:
+        the second looks (`only_if_empty`) only after the first has committed.
+        """
         added: dict[str, int] = {}
-        with self.store.transaction() as conn:
+        with self.store.transaction(lock=True) as conn:
+            if only_if_empty and any(repo.count() for repo in self.store if not repo.name.startswith("kit_")):
+                return added
             if reset:
                 for repo in reversed(list(self.store)):
                     if not repo.name.startswith("kit_"):
@@ -219,12 +225,14 @@ def seed_folder(app: Flask) -> Path:
     return Path(app.root_path) / "seed"
 
 
-def load(app: Flask, reset: bool = False) -> str:
-    """Load the seed folder into the app's store; returns the one-line summary."""
+def load(app: Flask, reset: bool = False, only_if_empty: bool = False) -> str:
+    """Load the seed folder into the app's store; returns the one-line summary ("" if skipped)."""
     started = time.perf_counter()
-    added = Loader(store(), seed_folder(app)).run(reset=reset)
+    added = Loader(store(), seed_folder(app)).run(reset=reset, only_if_empty=only_if_empty)
     total, tables = sum(added.values()), sum(1 for n in added.values() if n)
     seconds = time.perf_counter() - started
+    if only_if_empty and not added:
+        return ""  # another worker seeded first
     if not total:
         return "Nothing to seed: every row in seed/ is already stored."
     return f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s."
@@ -289,9 +297,12 @@ def seed_on_start(app: Flask) -> None:
         if any(repo.count() for repo in kit_store if not repo.name.startswith("kit_")):
             return
         try:
-            click.echo(load(app), err=True)
+            summary = load(app, only_if_empty=True)
         except SeedError as error:
             click.secho(f"Demo data not loaded: {error.message}", fg="red", err=True)
+            return
+        if summary:
+            click.echo(summary, err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ overwriting someone else's (optimistic concurrency).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 import os
@@ -100,8 +101,37 @@ class Query:
         return bool(self.filters or self.search.strip())
 
 
+ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def without_nul(value: Value) -> Value:
+    """Text without the NUL character, which PostgreSQL can't store: the same rows on either database."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Database(dataset.Database):
+    """dataset's database, taking a connection from the pool without holding its lock.
+
+    dataset waits for the pool inside a lock every thread needs, so one thread
+    waiting for a free connection stalled those that held one (and the write
+    lock of SQLite) until a timeout ended it.
+    """
+
+    @property
+    def executable(self) -> sa.Connection:
+        tid = threading.get_ident()
+        conn = self.connections.get(tid)
+        if conn is None:
+            if self.engine is None:
+                raise RuntimeError("Database is closed")
+            conn = self.engine.connect()  # may wait for a free connection: no lock held
+            with self.lock:
+                self.connections[tid] = conn
+        return conn
 
 
 def database_url(url: str) -> sa.URL:
@@ -138,7 +168,7 @@ class Store:
         engine_kwargs: dict[str, Any] = {"pool_size": pool, "max_overflow": 0, "pool_timeout": 30}
         if not self.is_sqlite:
             engine_kwargs["pool_pre_ping"] = True  # a restarted server's dead connections are replaced
-        self.db = dataset.Database(
+        self.db = Database(
             parsed.render_as_string(hide_password=False),
             ensure_schema=False,
             engine_kwargs=engine_kwargs,
@@ -252,7 +282,8 @@ class Repository:
         self.table = sa.Table(
             entity.name,
             store.metadata,
-            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            # 64-bit ids everywhere; on SQLite only INTEGER PRIMARY KEY is the fast rowid
+            sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
             *(sa.Column(f.name, f.sql_type()) for f in entity.fields.values()),
             sa.Column("created_at", sa.DateTime),
             sa.Column("updated_at", sa.DateTime),
@@ -323,7 +354,7 @@ class Repository:
         """The first row whose `field` equals `value` (cleaned as that field), or None."""
         f = self._field(field, "filter")
         try:
-            wanted = f.to_db(f.clean(value))
+            wanted = without_nul(f.to_db(f.clean(value)))
         except FieldError:
             return None  # a value the field would refuse can't be stored in any row
         return self._first(self.table.c[field] == wanted)
@@ -334,7 +365,7 @@ class Repository:
         The back half of a long list is read backwards from its end, so the
         last page costs what the first does (an OFFSET of a million rows doesn't).
         """
-        query = query or Query()
+        query = self._readable(query or Query())
         per_page = max(1, min(int(query.per_page), MAX_PAGE_SIZE))
         page = max(0, int(query.page))
         sort, desc = self._sort(query)
@@ -379,7 +410,7 @@ class Repository:
 
     def count(self, query: Query | None = None) -> int:
         """How many rows match the query's filters and search, exactly."""
-        query = query or Query()
+        query = self._readable(query or Query())
         if not query.narrowed:
             return self._stored_count()
         statement = sa.select(sa.func.count()).select_from(self.table).where(*self.where(query))
@@ -406,15 +437,25 @@ class Repository:
 
     def iterate(self, query: Query | None = None, batch: int = 1000) -> Iterator[Row]:
         """Every matching row, in order, read in batches (for exports)."""
-        query = query or Query()
+        query = self._readable(query or Query())
         statement = (
             sa.select(self.table)
             .where(*self.where(query))
             .order_by(*self._order(*self._sort(query)))
             .execution_options(yield_per=batch)
         )
-        for row in self.store.connection.execute(statement):
-            yield self._row(row)
+        # closed with the generator, even one left unfinished (a server-side cursor on PostgreSQL)
+        with self.store.connection.execute(statement) as result:
+            for row in result:
+                yield self._row(row)
+
+    def _readable(self, query: Query) -> Query:
+        """The query without NUL in its words: no stored text holds one (see without_nul)."""
+        values = [query.search, *(f.value for f in query.filters)]
+        if not any(isinstance(value, str) and "\x00" in value for value in values):
+            return query
+        filters = [Filter(f.field, f.op, without_nul(f.value)) for f in query.filters]
+        return dataclasses.replace(query, search=str(without_nul(query.search)), filters=filters)
 
     def labels(self, ids: Iterable[Any]) -> dict[int, str]:
         """The title of each row, for showing references by name."""
@@ -699,7 +740,7 @@ class Repository:
         return lambda value: bind(to_db(value))
 
     def _to_db(self, cleaned: Row) -> Row:
-        return {name: self.fields[name].to_db(value) for name, value in cleaned.items()}
+        return {name: without_nul(self.fields[name].to_db(value)) for name, value in cleaned.items()}
 
     def _check_references(self, cleaned: Row, errors: dict[str, str]) -> None:
         for ref in self.entity.references:

@@ -1,12 +1,21 @@
-"""Fixtures in the flaskr manner: an app on a file database under tmp_path, its clients."""
+"""Fixtures in the flaskr manner: an app on a file database under tmp_path, its clients.
+
+With KIT_TEST_DATABASE=postgresql://user:password@host/postgres the same tests run
+on PostgreSQL: the session makes a database of its own there (dropped at the end)
+and each test's app gets a schema of its own in it, named after its tmp_path.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import secrets
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -14,10 +23,55 @@ import models
 from app import create_app
 from kit import auth
 from kit.auth import save_user
+from kit.store import STORES, database_url
 from tests import unusual_models
 
 MODEL_SETS = {"shop": models, "unusual": unusual_models}
 PASSWORD = "correct horse battery"
+TEST_DATABASE = os.environ.get("KIT_TEST_DATABASE", "")
+ON_POSTGRES = TEST_DATABASE.startswith("postgres")
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks SQLite itself (its files, PRAGMAs or FTS5)")
+SESSION_DATABASE = f"kit_test_{secrets.token_hex(4)}"
+schemas: set[str] = set()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def postgres_database() -> Iterator[None]:
+    """On PostgreSQL: a database for this test session, dropped when it ends."""
+    if not ON_POSTGRES:
+        yield
+        return
+    server = sa.create_engine(database_url(TEST_DATABASE), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {SESSION_DATABASE}")
+    yield
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {SESSION_DATABASE} WITH (FORCE)")
+    server.dispose()
+
+
+@pytest.fixture(autouse=True)
+def close_stores() -> Iterator[None]:
+    """Close what a test opened and left open, so connections never pile up across tests."""
+    before = set(STORES)
+    yield
+    for kit_store in set(STORES) - before:
+        kit_store.close()
+
+
+def database_for(tmp_path) -> str:
+    """The test's database: a SQLite file in tmp_path, or a PostgreSQL schema named after it."""
+    if not ON_POSTGRES:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    schema = "t_" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:20]
+    url = database_url(TEST_DATABASE).set(database=SESSION_DATABASE)
+    if schema not in schemas:
+        engine = sa.create_engine(url, poolclass=sa.NullPool)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        engine.dispose()
+        schemas.add(schema)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +81,10 @@ def cheap_password_hashes(monkeypatch):
 
 
 def make_app(tmp_path, entities: ModuleType = models, **overrides) -> Flask:
-    """An app on its own SQLite file, without demo data unless asked."""
+    """An app on its own database (see database_for), without demo data unless asked."""
     config = {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": database_for(tmp_path),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SEED_ON_START": False,
         "ADMIN_EMAIL": "",

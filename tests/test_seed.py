@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import make_app
 
@@ -18,9 +18,16 @@ def table_counts(app) -> dict[str, int]:
         return {repo.name: repo.count() for repo in app.extensions["kit.store"]}
 
 
-def database_dump(app) -> list[str]:
-    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
-    return list(sqlite3.connect(path).iterdump())
+def database_dump(app) -> dict[str, list[tuple]]:
+    """Every row of every table, the kit's own included, as the database holds them."""
+    with app.app_context():
+        conn = app.extensions["kit.store"].connection
+        tables = sa.MetaData()
+        tables.reflect(conn)
+        return {
+            name: [tuple(row) for row in conn.execute(sa.select(table).order_by(*table.c))]
+            for name, table in tables.tables.items()
+        }
 
 
 @pytest.fixture

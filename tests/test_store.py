@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from decimal import Decimal
 
 import pytest
@@ -39,8 +38,8 @@ def test_money_is_stored_exactly_in_cents(shop, app):
     kit_store, coffee = shop
     add_product(kit_store, coffee, price="0.10")
     add_product(kit_store, coffee, name="Ristretto", price="0.20")
-    raw = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
-    assert sorted(raw.execute("select price from product")) == [(10,), (20,)]
+    raw = kit_store.connection.exec_driver_sql("select price from product")
+    assert sorted(raw) == [(10,), (20,)]
     total = sum(row["price"] for row in kit_store["product"].list().rows)
     assert total == Decimal("0.30")
 
@@ -243,8 +242,8 @@ def test_adding_a_field_keeps_rows_and_removing_one_keeps_its_data(tmp_path):
         row = app.extensions["kit.store"]["note"].list().rows[0]
         assert row["title"] == "Ünïcode" and row["stars"] is None
         assert "body" not in row
-    raw = sqlite3.connect(tmp_path / "test.db")
-    assert raw.execute("select body from note").fetchall() == [("kept",)]
+        raw = app.extensions["kit.store"].connection.exec_driver_sql("select body from note")
+        assert raw.fetchall() == [("kept",)]
     app.extensions["kit.store"].close()
 
 
