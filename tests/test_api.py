@@ -13,26 +13,26 @@ import pytest
 from kit import fake, openapi, tokens
 from kit.auth import save_user
 from kit.declare import Entity, Money, Reference, Text
+from kit.fields import Field
 from kit.store import Filter, Query
-from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app
+from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app, sqlite_only
 from tests.test_admin import BAD_VALUES, WALKS, fill_references
 
-MONEY_FIELDS = [
-    (model_set, entity.name, f.name)
-    for model_set, module in sorted(MODEL_SETS.items())
-    for entity in vars(module).values()
-    if isinstance(entity, Entity)
-    for f in entity._declared
-    if isinstance(f, Money)
-]
-REFERRERS = [
-    (model_set, entity.name, f.name)
-    for model_set, module in sorted(MODEL_SETS.items())
-    for entity in vars(module).values()
-    if isinstance(entity, Entity)
-    for f in entity._declared
-    if isinstance(f, Reference) and f.to != entity.name
-]
+
+def declared(kind: type) -> list[tuple[str, str, Field]]:
+    """(model set, entity, field) for every declared field of a kind, in both model sets."""
+    return [
+        (model_set, entity.name, f)
+        for model_set, module in sorted(MODEL_SETS.items())
+        for entity in vars(module).values()
+        if isinstance(entity, Entity)
+        for f in entity._declared
+        if isinstance(f, kind)
+    ]
+
+
+MONEY_FIELDS = [(model_set, entity, f.name) for model_set, entity, f in declared(Money)]
+REFERRERS = [(model_set, entity, f.name) for model_set, entity, f in declared(Reference) if f.to != entity]
 
 
 @pytest.fixture
@@ -418,6 +418,7 @@ def test_a_revoked_or_unknown_token_or_inactive_user_is_refused(app):
     refusal(client.get("/api/order", headers=bearer(token)), 401)
 
 
+@sqlite_only
 def test_tokens_are_stored_only_as_hashes(app, tmp_path):
     token = token_for(app, "editor")
     with sqlite3.connect(tmp_path / "test.db") as db:
@@ -512,6 +513,7 @@ def test_errors_under_api_are_always_the_json_envelope(app):
         refusal(app.test_client().open(url, method=method, headers=bearer(token)), status)
 
 
+@sqlite_only
 def test_a_server_error_under_api_is_json_without_its_exception_text(tmp_path):
     app = make_app(tmp_path, TESTING=False)
     with app.app_context():
@@ -529,6 +531,7 @@ def test_health_and_readiness(app, tmp_path):
     assert client.get("/readyz").json == {"status": "ready"}
 
 
+@sqlite_only
 def test_readiness_fails_when_the_database_is_gone(tmp_path):
     app = make_app(tmp_path, TESTING=False)
     kit_store = app.extensions["kit.store"]
