@@ -133,6 +133,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         # A relative SQLite path is relative to the project, not to wherever it was started.
         app.config["DATABASE_URL"] = f"sqlite:///{root / url.removeprefix('sqlite:///')}"
+    database = sqlite_path(app.config["DATABASE_URL"])
+    if database and database.parent.is_dir() and not database.exists():
+        database.touch(mode=0o600)  # the data is its owner's alone; SQLite's journals copy this mode
     if not app.config["SECRET_KEY"] and not app.config["PRODUCTION"]:
         app.config["SECRET_KEY"] = local_secret(instance / "secret_key")
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
@@ -166,6 +169,13 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     return problems
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL, or None for other databases."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
 
 
 def local_secret(path: Path) -> str:

@@ -178,7 +178,7 @@ def check_files(app: Flask) -> list[str]:
     """The database, .env and the source are neither served nor readable by other users."""
     problems = []
     served = [Path(folder).resolve() for folder in static_folders(app)]
-    database = sqlite_path(app.config["DATABASE_URL"])
+    database = config.sqlite_path(app.config["DATABASE_URL"])
     for path in (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key"):
         if path is None or not path.exists():
             continue
@@ -228,13 +228,6 @@ def static_folders(app: Flask) -> list[str]:
     """Every folder Flask serves files from: the app's and each blueprint's."""
     folders = [app.static_folder, *(bp.static_folder for bp in app.blueprints.values())]
     return [folder for folder in folders if folder]
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a sqlite:/// URL, or None for other databases."""
-    if not url.startswith("sqlite:///"):
-        return None
-    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
 
 
 @click.command("check-deploy")

@@ -141,6 +141,27 @@ def test_users_are_never_searched_by_their_hidden_fields(app, admin_client):
         assert "admin@example.com" not in text.split("Log out", 1)[1], secret
 
 
+def test_hidden_fields_are_never_shown_or_exported(app, admin_client):
+    kit_store = app.extensions["kit.store"]
+    with app.app_context():
+        me = kit_store["kit_user"].find("email", "admin@example.com")
+    held = [me["password_hash"], me["password_hash"].rsplit("$", 1)[-1], me["session_token"]]
+    pages = [
+        "/admin/users/",
+        f"/admin/users/details/?id={me['id']}",
+        f"/admin/users/edit/?id={me['id']}",
+        "/admin/users/export/csv/",
+        "/admin/users/?flt0_email_equals=admin@example.com",
+    ]
+    for path in pages:
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        for value in held:
+            assert value not in response.text, path
+        for hidden in ("password_hash", "session_token", "Password hash", "Session token"):
+            assert hidden not in response.text, (path, hidden)
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -239,3 +239,9 @@ def test_a_key_made_on_this_machine_is_readable_by_its_owner_only(tmp_path):
 
     assert len(local_secret(tmp_path / "secret_key")) == 64
     assert os.stat(tmp_path / "secret_key").st_mode & 0o077 == 0
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}")
+    app.extensions["kit.store"].close()
+    assert os.stat(tmp_path / "fresh.db").st_mode & 0o077 == 0
