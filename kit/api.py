@@ -25,9 +25,10 @@ from wtforms.validators import ValidationError as CSRFInvalid
 
 from kit import openapi, tokens
 from kit.auth import csrf
-from kit.errors import KitError, NotFound, ValidationError
+from kit.errors import Changed, KitError, NotFound, ValidationError
 from kit.fields import Field, Integer, Reference, Value
 from kit.openapi import Json
+from kit.schema import VERSION
 from kit.store import Filter, Query, Repository, Row, store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -49,6 +50,17 @@ class Forbidden(KitError):
     """The caller's role can't do this, or a session write came without its CSRF token."""
 
     status = 403
+
+
+class PreconditionFailed(KitError):
+    """If-Match named a version of the row that is no longer the stored one."""
+
+    status = 412
+
+    def __init__(self, changed: Changed) -> None:
+        super().__init__(changed.message)
+        self.fields = changed.fields
+        self.etag = etag(changed.current)  # the stored version, to read the row again by
 
 
 class UnsupportedMediaType(KitError):
@@ -252,8 +264,35 @@ def list_rows(entity: str) -> Response:
 
 @bp.get("/<entity>/<id>")
 def get_row(entity: str, id: str) -> Response:
+    """One row, with its version as ETag: send it back as If-Match to change only that version."""
     repo = repository(entity)
-    return reply(row_json(repo, repo.get(id)))
+    row = repo.get(id)
+    return reply(row_json(repo, row), headers={"ETag": etag(row)})
+
+
+def etag(row: Row) -> str:
+    """The row's version as an entity tag: it changes with every save."""
+    return f'"{row[VERSION]}"'
+
+
+def if_match(current: Row) -> int | None:
+    """The version a PATCH or DELETE may change, from If-Match: None without one (or with *).
+
+    A tag other than the stored version is refused before anything is read from
+    the body; the write itself checks the version again, in the same statement.
+    """
+    wanted = request.if_match
+    if not wanted or wanted.star_tag:
+        return None
+    if not wanted.contains(etag(current).strip('"')):
+        raise PreconditionFailed(Changed({}, current))
+    return int(current[VERSION])
+
+
+@bp.errorhandler(PreconditionFailed)
+def precondition_failed(error: PreconditionFailed) -> Response:
+    body = {"error": {"status": 412, "message": error.message, "fields": error.fields}}
+    return Response(json.dumps(body), 412, {"ETag": error.etag}, mimetype="application/json")
 
 
 # == WRITING ====================================================================
@@ -300,20 +339,30 @@ def encodable(text: str) -> bool:
 def create_row(entity: str) -> Response:
     repo = repository(entity)
     row = repo.create(body(repo))
-    return reply(row_json(repo, row), 201, {"Location": url_for("api.get_row", entity=entity, id=row["id"])})
+    location = url_for("api.get_row", entity=entity, id=row["id"])
+    return reply(row_json(repo, row), 201, {"Location": location, "ETag": etag(row)})
 
 
 @bp.patch("/<entity>/<id>")
 def update_row(entity: str, id: str) -> Response:
     repo = repository(entity)
     current = repo.get(id)  # a missing row is a 404 before the body is looked at
-    return reply(row_json(repo, repo.update(current["id"], body(repo))))
+    version = if_match(current)
+    try:
+        row = repo.update(current["id"], body(repo), expected_version=version)
+    except Changed as error:
+        raise PreconditionFailed(error) from None
+    return reply(row_json(repo, row), headers={"ETag": etag(row)})
 
 
 @bp.delete("/<entity>/<id>")
 def delete_row(entity: str, id: str) -> tuple[str, int]:
     repo = repository(entity)
-    repo.delete(repo.get(id)["id"])
+    current = repo.get(id)
+    try:
+        repo.delete(current["id"], expected_version=if_match(current))
+    except Changed as error:
+        raise PreconditionFailed(error) from None
     return "", 204
 
 

@@ -168,6 +168,15 @@ def ref(name: str) -> Json:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+IF_MATCH: Json = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag a GET gave: the change is made only if nobody saved the row since (else 412).",
+    "schema": {"type": "string"},
+}
+
+
 def json_content(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
 
@@ -179,6 +188,7 @@ def errors(*statuses: int) -> Json:
         403: "The role can't do this, or a session write lacks its CSRF token.",
         404: "No such entity or row.",
         409: "A unique field's value is taken, or other rows still refer to this one.",
+        412: "If-Match named an older version: someone saved the row since; read it again.",
         415: "The body was not sent as application/json.",
     }
     return {str(s): {"description": reasons[s], "content": json_content(ref("kit.error"))} for s in statuses}
@@ -381,14 +391,16 @@ def row_operations(repo: Repository) -> Json:
             **common,
             "operationId": f"update_{name}",
             "summary": f"Change some fields of a {label}",
+            "parameters": [IF_MATCH],
             "requestBody": {"required": True, "content": json_content(ref(f"{name}.patch"))},
-            "responses": {"200": row, **errors(400, 401, 403, 404, 409, 415)},
+            "responses": {"200": row, **errors(400, 401, 403, 404, 409, 412, 415)},
         },
         "delete": {
             **common,
             "operationId": f"delete_{name}",
             "summary": f"Delete a {label}",
-            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409)},
+            "parameters": [IF_MATCH],
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409, 412)},
         },
     }
 

@@ -26,6 +26,7 @@ from kit.errors import Changed, Conflict
 from kit.schema import VERSION
 from tests.conftest import MODEL_SETS, csrf_token, database_for, log_in, make_app
 from tests.test_admin import WALKS, fill_references, form_for
+from tests.test_api import bearer, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +130,25 @@ def test_a_tampered_version_counts_as_stale(app, admin_client):
     assert "This record changed since you opened it." in unescape(response.text)
     with app.app_context():
         assert app.extensions["kit.store"]["category"].get(row["id"])["name"] == "Tee"
+
+
+def test_the_api_sends_etags_and_refuses_a_stale_if_match_with_412(app):
+    client, headers = app.test_client(), bearer(token_for(app, "editor"))
+    created = client.post("/api/category", json={"name": "Tee"}, headers=headers)
+    url, first = created.headers["Location"], created.headers["ETag"]
+    assert client.get(url, headers=headers).headers["ETag"] == first == '"1"'
+
+    changed = client.patch(url, json={"name": "Grüner Tee"}, headers={**headers, "If-Match": first})
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"'
+    stale = client.patch(url, json={"name": "Schwarzer Tee"}, headers={**headers, "If-Match": first})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    assert stale.json["error"]["message"] == "This record changed since you opened it."
+    assert client.delete(url, headers={**headers, "If-Match": first}).status_code == 412
+    assert client.get(url, headers=headers).json["name"] == "Grüner Tee"
+
+    assert client.patch(url, json={"description": "grün"}, headers=headers).status_code == 200  # no If-Match
+    assert client.patch(url, json={"name": "Oolong"}, headers={**headers, "If-Match": "*"}).status_code == 200
+    assert client.delete(url, headers={**headers, "If-Match": '"4"'}).status_code == 204
 
 
 # -- threads -------------------------------------------------------------------
