@@ -79,7 +79,8 @@ PER_ADDRESS = 4
 
 
 def account_key(email: str) -> str:
-    return email.strip().lower()[:200]
+    """The account a login names, as the failures table keeps it: the email, lower-cased."""
+    return email.strip().lower()[:200] or "(no email)"
 
 
 def address_key() -> str:

@@ -296,8 +296,9 @@ def test_zero_login_attempts_turns_the_throttle_off(tmp_path):
         "'; drop table kit_login_failure; --",
         "zoë\u0000@example.com",
         "<b>@example.com",
+        "   ",
     ],
-    ids=["very long", "sql", "nul", "html"],
+    ids=["very long", "sql", "nul", "html", "blank"],
 )
 def test_any_typed_email_is_counted_without_an_error(throttled, email):
     for _ in range(LIMIT):
