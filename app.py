@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from flask.cli import with_appcontext
 
 import models
-from kit import admin, api, auth, config, errors, security, seed
+from kit import admin, api, auth, backup, config, errors, security, seed
 from kit import store as storage
 from kit.errors import StartupError, ValidationError
 from kit.store import Filter, Query, store
@@ -62,6 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None, entities: ModuleType = m
     app = Flask(__name__)
     config.load(app, overrides)
     storage.init_app(app, entities)
+    backup.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     auth.init_app(app)

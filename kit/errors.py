@@ -131,6 +131,7 @@ def init_app(app: Flask) -> None:
         return render_error(error.code or 500, error.description or error.name)
 
     @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InternalError)  # PostgreSQL's read-only transaction
     @app.errorhandler(sa.exc.TimeoutError)
     def database_unavailable(error: Exception) -> Any:
         message = unavailable_message(error)

@@ -828,7 +828,7 @@ def unreachable(url: sa.URL, error: sa.exc.DBAPIError) -> str:
     reason = str(error.orig).strip().splitlines()[0].rstrip(".")
     if url.get_backend_name() == "sqlite":
         return f"Can't open the SQLite database {url.database} ({reason}); check that its folder is writable."
-    where = url.set(password="***" if url.password else None).render_as_string(hide_password=False)
+    where = url.render_as_string(hide_password=True)
     return f"Can't use the database at {where} ({reason}); check DATABASE_URL and that the server runs."
 
 

@@ -1,0 +1,110 @@
+"""Backups of the SQLite database while the app runs, and bringing one back.
+
+`flask backup` copies through SQLite's online backup API, which reads the
+database under its own locks: the copy is one consistent moment even while
+workers write (a file copy can catch a write half-done, or miss what is still
+in the -wal file).  `flask restore` checks that a file is a kit database before
+writing it back the same way.  On PostgreSQL, pg_dump and pg_restore do this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from kit.store import Store, store
+
+POSTGRES_HINT = (
+    "DATABASE_URL is PostgreSQL: back it up with `pg_dump --format=custom --file=app.dump $DATABASE_URL` "
+    "and bring it back with `pg_restore --clean --dbname=$DATABASE_URL app.dump`."
+)
+
+
+def sqlite_path(kit_store: Store) -> Path:
+    """The SQLite file of the store, or a ClickException saying what to use instead."""
+    if not kit_store.is_sqlite:
+        raise click.ClickException(POSTGRES_HINT)
+    return Path(kit_store.url.database or "")
+
+
+def backup(kit_store: Store, target: Path) -> None:
+    """Copy the live database to `target`, consistent however many write meanwhile."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = kit_store.db.engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(target)) as copy:
+            source.driver_connection.backup(copy)
+    finally:
+        source.close()
+
+
+def check_kit_database(path: Path) -> None:
+    """Refuse a file that isn't a whole SQLite database made by the kit."""
+    if not path.is_file():
+        raise click.ClickException(f"{path} doesn't exist.")
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            intact = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError:
+        raise click.ClickException(f"{path} is not a SQLite database.") from None
+    if not {"kit_count", "kit_user"} <= tables:
+        raise click.ClickException(f"{path} is not a kit database: it has no kit_count or kit_user table.")
+    if not intact:
+        raise click.ClickException(f"{path} is damaged (PRAGMA quick_check fails); choose another backup.")
+
+
+def restore(kit_store: Store, source: Path) -> None:
+    """Replace the live database's contents with `source`'s, in one step under SQLite's lock."""
+    check_kit_database(source)
+    live = kit_store.db.engine.raw_connection()
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_db:
+            backup_db.backup(live.driver_connection)
+    finally:
+        live.close()
+    kit_store.db.engine.dispose()  # no pooled connection keeps a page of the old contents
+    kit_store.sync()  # a backup from before a models.py change gets its new columns
+
+
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path | None) -> None:
+    """Write a consistent copy of the SQLite database (default: instance/backups/app-<time>.db)."""
+    kit_store = store()
+    live = sqlite_path(kit_store)
+    if path is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = Path(current_app.instance_path) / "backups" / f"{live.stem}-{stamp}.db"
+    if path.resolve() == live.resolve():
+        raise click.ClickException(f"{path} is the live database; name another file.")
+    backup(kit_store, path)
+    click.echo(f"Backed up {live.name} to {path} ({path.stat().st_size / 1e6:,.1f} MB).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Don't ask before replacing every row.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Bring back a backup made by `flask backup`, replacing every row of the live database."""
+    kit_store = store()
+    live = sqlite_path(kit_store)
+    check_kit_database(path)
+    if not yes:
+        click.confirm(f"Replace every row in {live.name} with the contents of {path}?", abort=True)
+    restore(kit_store, path)
+    click.echo(f"Restored {live.name} from {path}.")
+
+
+def init_app(app: Flask) -> None:
+    """`flask backup` and `flask restore`."""
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

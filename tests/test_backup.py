@@ -1,0 +1,125 @@
+"""`flask backup` and `flask restore`: a consistent copy while writers write, and back again."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import closing
+
+import pytest
+
+from tests.conftest import ON_POSTGRES, sqlite_only
+
+
+def rows_and_kept_counts(path) -> list[tuple[str, int, int]]:
+    """(table, rows in it, rows the kit's count says) for every entity table of a database file."""
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = dict(db.execute("SELECT entity, rows FROM kit_count"))
+        return [
+            (name, db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0], rows)
+            for name, rows in kept.items()
+        ]
+
+
+@sqlite_only
+def test_a_backup_taken_while_writers_write_is_one_consistent_moment(app, runner, tmp_path):
+    repo = app.extensions["kit.store"]["category"]
+    stop = threading.Event()
+
+    def write() -> None:
+        with app.app_context():
+            n = 0
+            while not stop.is_set():
+                repo.create({"name": f"Kategorie {n} – ü"})
+                n += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        copies = []
+        for n in range(3):
+            copy = tmp_path / f"copy-{n}.db"
+            result = runner.invoke(args=["backup", str(copy)])
+            assert result.exit_code == 0, result.output
+            assert result.output.startswith(f"Backed up test.db to {copy}")
+            copies.append(copy)
+    finally:
+        stop.set()
+        writer.join()
+    for copy in copies:
+        for table, rows, kept in rows_and_kept_counts(copy):
+            assert rows == kept, table  # a copy caught mid-write would disagree with its own count
+
+
+@sqlite_only
+def test_a_backup_without_a_path_goes_to_the_instance_folder(app, runner):
+    result = runner.invoke(args=["backup"])
+    assert result.exit_code == 0, result.output
+    assert "instance/backups/test-" in result.output
+
+
+@sqlite_only
+def test_restore_brings_the_rows_back(app, runner, tmp_path):
+    with app.app_context():
+        repo = app.extensions["kit.store"]["category"]
+        kept = repo.create({"name": "Bleibt – ö"})
+    assert runner.invoke(args=["backup", str(tmp_path / "before.db")]).exit_code == 0
+    with app.app_context():
+        repo.delete(kept["id"])
+        repo.create({"name": "Später"})
+    result = runner.invoke(args=["restore", str(tmp_path / "before.db"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Restored test.db from {tmp_path / 'before.db'}.\n"
+    with app.app_context():
+        assert [row["name"] for row in repo.iterate()] == ["Bleibt – ö"]
+        assert repo.count() == 1
+
+
+@sqlite_only
+def test_restore_asks_first_and_changes_nothing_when_told_no(app, runner, tmp_path):
+    assert runner.invoke(args=["backup", str(tmp_path / "empty.db")]).exit_code == 0
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Bleibt"})
+    result = runner.invoke(args=["restore", str(tmp_path / "empty.db")], input="n\n")
+    assert result.exit_code == 1 and "Replace every row in test.db" in result.output
+    with app.app_context():
+        assert app.extensions["kit.store"]["category"].count() == 1
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name,price\nTee,3\n", "is not a SQLite database."),
+        ("sqlite-but-not-kit", "is not a kit database: it has no kit_count or kit_user table."),
+        (None, "doesn't exist."),
+    ],
+    ids=["csv", "other sqlite", "missing"],
+)
+def test_restore_refuses_what_is_not_a_kit_database(app, runner, tmp_path, content, message):
+    path = tmp_path / "other.db"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content:
+        with closing(sqlite3.connect(path)) as db:
+            db.execute("CREATE TABLE notes (text)")
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Bleibt"})
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 1 and result.output == f"Error: {path} {message}\n"
+    with app.app_context():
+        assert app.extensions["kit.store"]["category"].count() == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="says what to use on PostgreSQL")
+def test_on_postgresql_backup_and_restore_point_to_pg_dump(runner, tmp_path):
+    for args in (["backup"], ["restore", str(tmp_path / "x.db"), "--yes"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "pg_dump --format=custom" in result.output
+
+
+@sqlite_only
+def test_backup_refuses_to_overwrite_the_live_database(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "test.db")])
+    assert result.exit_code == 1 and "is the live database" in result.output
