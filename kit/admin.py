@@ -50,8 +50,9 @@ from kit.schema import VERSION
 from kit.store import Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_BATCH = 1000
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
+EXPORT_BATCH = 1000
+"""Rows a CSV export formats and sends at a time."""
 NUMBERS = ("integer", "money")
 
 
@@ -704,15 +705,6 @@ class UserView(EntityView):
         super().action_delete(ids)
 
 
-
-def as_id(value: Any) -> int | None:
-    """A row id as the model layer reads it ("07" is 7), or None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class TokenView(EntityView):
     """API tokens, for admins only: made here (shown once), revoked by deleting; never edited."""
 
@@ -727,6 +719,14 @@ class TokenView(EntityView):
             return False
         flash(f"Copy the token now, it is shown only this once: {secret}", "success")
         return row
+
+
+def as_id(value: Any) -> int | None:
+    """A row id as the model layer reads it ("07" is 7), or None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def init_app(app: Flask) -> Admin:
