@@ -746,4 +746,7 @@ def init_app(app: Flask) -> Admin:
     access = {"page_size": app.config["PAGE_SIZE"], "category": "Access"}
     admin.add_view(UserView(kit_store["kit_user"], url="users", **access))
     admin.add_view(TokenView(kit_store["kit_token"], url="tokens", **access))
+    # Flask-Admin reads the reference filters' options (rows) while the views are built, outside
+    # any request: give that connection back, or each process keeps one inside a transaction.
+    kit_store.release()
     return admin

@@ -827,9 +827,11 @@ def unreachable(url: sa.URL, error: sa.exc.DBAPIError) -> str:
     """Why the database at `url` can't be used, in one sentence without its password."""
     reason = str(error.orig).strip().splitlines()[0].rstrip(".")
     if url.get_backend_name() == "sqlite":
-        return f"Can't open the SQLite database {url.database} ({reason}); check that its folder is writable."
+        return (
+            f"DATABASE_URL's SQLite file {url.database} can't be opened ({reason}); is its folder writable?"
+        )
     where = url.render_as_string(hide_password=True)
-    return f"Can't use the database at {where} ({reason}); check DATABASE_URL and that the server runs."
+    return f"DATABASE_URL {where} can't be reached ({reason}); check it and that the server runs."
 
 
 def store() -> Store:

@@ -212,6 +212,12 @@ def test_every_request_gives_its_connection_back_streamed_exports_too(app, admin
         assert app.extensions["kit.store"].db.engine.pool.checkedout() == 0, path
 
 
+@pytest.mark.parametrize("model_set", sorted(MODEL_SETS))
+def test_start_up_holds_no_connection_once_the_app_is_made(tmp_path, model_set):
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    assert app.extensions["kit.store"].db.engine.pool.checkedout() == 0
+
+
 def test_the_threaded_server_answers_200_requests_at_once_with_a_bounded_pool(tmp_path):
     app = make_app(tmp_path, TESTING=False, DATABASE_POOL=4)
     with app.app_context():

@@ -55,13 +55,13 @@ def test_an_unreachable_server_stops_start_up_without_showing_the_password(tmp_p
     with pytest.raises(StartupError) as refused:
         make_app(tmp_path, DATABASE_URL="postgresql://kit:hunter2@127.0.0.1:9/shop")  # port 9: nobody listens
     message = refused.value.message
-    assert message.startswith("Can't use the database at postgresql+psycopg://kit:***@127.0.0.1:9/shop (")
-    assert message.endswith("; check DATABASE_URL and that the server runs.") and "hunter2" not in message
+    assert message.startswith("DATABASE_URL postgresql+psycopg://kit:***@127.0.0.1:9/shop can't be reached (")
+    assert message.endswith("; check it and that the server runs.") and "hunter2" not in message
 
 
 def test_a_sqlite_file_in_a_missing_folder_stops_start_up(tmp_path):
     with pytest.raises(
-        StartupError, match=r"^Can't open the SQLite database .*nowhere/app.db \(unable to open"
+        StartupError, match=r"^DATABASE_URL's SQLite file .*nowhere/app.db can't be opened \(unable to open"
     ):
         make_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'nowhere' / 'app.db'}")
 
