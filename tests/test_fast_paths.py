@@ -219,3 +219,18 @@ def test_search_pages_list_the_newest_matches_first(app, products, text):
             page += 1
         assert seen == plain_search(products, text)[::-1]
         assert products.list(Query(search=text)).total == len(seen)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's trigram indexes")
+def test_on_postgresql_searches_can_read_a_trigram_index(app, products):
+    indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :t"
+    with app.app_context():
+        conn = products.store.connection
+        for repo in products.store:
+            names = set(conn.execute(sa.text(indexes), {"t": repo.name}).scalars())
+            assert {f"kit_trgm_{repo.name}_{name}"[:63] for name in repo.entity.search} <= names, repo.name
+        statement = sa.select(products.table.c.id).where(*products.where(Query(search="Kaffee")))
+        sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # 120 rows: else a scan is cheaper
+        plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "kit_trgm_product_name" in plan, plan
