@@ -215,10 +215,13 @@ class Money(Integer):
         if isinstance(raw, (bool, float)):
             # A float has already lost exactness; ask for text or Decimal.
             raise self.error("must be an amount like 12.50.")
-        try:
-            value = Decimal(plain_number(str(raw).strip().lstrip("$€£")) or "")
-        except InvalidOperation:
-            raise self.error("must be an amount like 12.50.") from None
+        if isinstance(raw, Decimal | int):
+            value = Decimal(raw)  # already a number: no text to read (bulk loads pass these)
+        else:
+            try:
+                value = Decimal(plain_number(str(raw).strip().lstrip("$€£")) or "")
+            except InvalidOperation:
+                raise self.error("must be an amount like 12.50.") from None
         if not value.is_finite():
             raise self.error("must be an amount like 12.50.")
         try:
