@@ -26,6 +26,11 @@ def indexable(word: str) -> bool:
     return len(word) >= TRIGRAM and "\x00" not in word
 
 
+def match_all(words: list[str]) -> str:
+    """An FTS5 query matching rows that contain every word, each quoted as a phrase."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
 class Search:
     """The search of one entity over its `search=` fields."""
 
@@ -43,7 +48,7 @@ class Search:
         long_words = [w for w in words if indexable(w)] if self.indexed else []
         clauses = [self.like(w) for w in words if w not in long_words]
         if long_words:
-            phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+            phrase = match_all(long_words)
             matches = (
                 sa.select(sa.literal_column("rowid"))
                 .select_from(sa.table(self.index))
@@ -64,7 +69,7 @@ class Search:
         as many entries as it needs, however many rows match.
         """
         index = sa.table(self.index, sa.column("rowid"))
-        phrase = " AND ".join('"' + w.replace('"', '""') + '"' for w in text.split())
+        phrase = match_all(text.split())
         rowid = index.c.rowid
         return (
             sa.select(rowid)
