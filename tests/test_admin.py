@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from html import unescape
+from html import escape, unescape
+from urllib.parse import urlencode
 
 import pytest
 
@@ -57,15 +58,20 @@ def form_for(repo, row) -> dict[str, str]:
     return data
 
 
+def open_entity(tmp_path, model_set, entity_name):
+    """An app of `model_set` with an admin logged in and rows for what `entity_name` refers to."""
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    repo = app.extensions["kit.store"][entity_name]
+    with app.app_context():
+        refs = fill_references(app.extensions["kit.store"], repo.entity)
+    return app, log_in(app), repo, refs
+
+
 @pytest.mark.parametrize(("model_set", "entity_name"), WALKS)
 def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
-    app = make_app(tmp_path, MODEL_SETS[model_set])
-    client = log_in(app)
-    kit_store = app.extensions["kit.store"]
-    repo = kit_store[entity_name]
+    app, client, repo, refs = open_entity(tmp_path, model_set, entity_name)
     base = f"/admin/{entity_name}/"
     with app.app_context():
-        refs = fill_references(kit_store, repo.entity)
         before = repo.count()
 
     listing = client.get(base)
@@ -119,6 +125,46 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
     assert response.status_code == 302
     with app.app_context():
         assert repo.count() == before
+    app.extensions["kit.store"].close()
+
+
+def shown_text(field, value, kit_store) -> str:
+    """A value as the list shows it, in words: references by label, booleans as an icon."""
+    if value is None or field.kind == "boolean":
+        return ""
+    if field.kind == "reference":
+        return kit_store[field.to].labels([value])[value]
+    return " ".join(field.format(value).split())
+
+
+@pytest.mark.parametrize(("model_set", "entity_name"), WALKS)
+def test_list_page_shows_every_row_with_its_cells_and_links(tmp_path, model_set, entity_name):
+    app, client, repo, refs = open_entity(tmp_path, model_set, entity_name)
+    kit_store = app.extensions["kit.store"]
+    with app.app_context():
+        for n in range(3):
+            repo.create(fake.row(repo, 50 + n, refs))
+        rows = repo.list(Query(per_page=50)).rows
+        expected = [
+            [(name, shown_text(repo.fields[name], row[name], kit_store)) for name in repo.entity.columns]
+            for row in rows
+        ]
+    list_url = f"/admin/{entity_name}/?page_size=50"
+    html = client.get(list_url).text
+
+    table = html[html.index('<table class="table table-striped') :]
+    shown = re.findall(r'<input type="checkbox" name="rowid" class="action-checkbox" value="(\d+)"', table)
+    assert [int(id) for id in shown] == [row["id"] for row in rows]
+    rows_html = table.split("<tr>")[2:]  # after the header's
+    cells = [
+        [(name, " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())) for name, cell in found]
+        for found in (re.findall(r'<td class="col-(\w+)">(.*?)</td>', tr, re.S) for tr in rows_html)
+    ]
+    assert cells == expected
+    back = escape(urlencode({"url": list_url}))
+    for row in rows:
+        for page in ("details", "edit"):
+            assert f'href="/admin/{entity_name}/{page}/?id={row["id"]}&amp;{back}"' in table
     app.extensions["kit.store"].close()
 
 
