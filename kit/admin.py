@@ -13,6 +13,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
@@ -123,6 +124,10 @@ class KitFilter(BaseFilter):
     def operation(self) -> str:
         return self.labels[self.op]
 
+    def get_options(self, view: Any) -> Any:
+        """Fixed options; rows to pick are read by `EntityView._get_filter_groups` on each page."""
+        return None if callable(self.options) else self.options
+
     def validate(self, value: str) -> bool:
         if self.op in ("contains", "startswith", "empty"):
             return True
@@ -148,10 +153,8 @@ def filters_for(field: Field, repo: Repository) -> list[KitFilter]:
         options = tuple(field.options.items())
         return [KitFilter(field, op, options) for op in ("eq", "ne")] + [KitFilter(field, "empty", YES_NO)]
     if field.kind == "reference":
-        target = repo.store[field.to]
-        return [KitFilter(field, op, lambda: reference_options(target)) for op in ("eq", "ne")] + [
-            KitFilter(field, "empty", YES_NO)
-        ]
+        rows = partial(reference_options, repo.store[field.to])  # read per list page: see filter_groups
+        return [KitFilter(field, op, rows) for op in ("eq", "ne")] + [KitFilter(field, "empty", YES_NO)]
     widget = FILTER_WIDGETS.get(field.kind)
     ops = [op for op in field.operators if op != "empty"]
     return [KitFilter(field, op, data_type=widget) for op in ops] + [KitFilter(field, "empty", YES_NO)]
@@ -652,6 +655,23 @@ class EntityView(SecureView, BaseModelView):
         if not self.can_edit:
             abort(403, "Your role can't change rows; ask an admin.")
         return super().ajax_update()
+
+    def _get_filter_groups(self) -> Any:
+        """The filter menu, with the rows a reference filter offers read now.
+
+        Flask-Admin reads a filter's options once, when the views are built: a category
+        added later was missing from the product list's filter until a restart.
+        """
+        groups = super()._get_filter_groups()
+        read: dict[Any, list[tuple[str, str]]] = {}
+        for items in (groups or {}).values():
+            for item in items:
+                options = self._filters[item["index"]].options
+                if callable(options):
+                    if options not in read:
+                        read[options] = options()
+                    item["options"] = read[options]
+        return groups
 
     def _get_list_extra_args(self) -> Any:
         """The list's URL parameters; Flask-Admin drops those it can't use, the kit says so."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html import escape, unescape
 from urllib.parse import urlencode
@@ -252,6 +253,16 @@ def test_search_sort_and_filter_in_the_list(app, admin_client):
     assert "Kaffee" in text and "Kakao" not in text
     html = admin_client.get("/admin/category/?sort=0&desc=1").text
     assert html.index("Tee") < html.index("Kakao") < html.index("Kaffee")
+
+
+def test_reference_filter_offers_rows_added_after_start(app, admin_client):
+    make_categories(app, "Kaffee")
+    admin_client.get("/admin/product/")
+    (tea,) = make_categories(app, "Tee")
+    html = admin_client.get("/admin/product/").text
+    groups = json.loads(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html).group(1))
+    offered = {item["operation"]: item["options"] for item in groups["Category"]}
+    assert [str(tea), "Tee"] in offered["equals"] and [str(tea), "Tee"] in offered["not equal"]
 
 
 def test_bad_filter_value_is_reported_not_a_500(app, admin_client):
