@@ -197,14 +197,18 @@ class Client:
 
     def p50(self, path: str, repeat: int = REPEAT) -> float:
         """Median seconds of `repeat` requests after two warm-ups; every answer must be 200."""
-        for _ in range(2):
-            self.get(path)
-        times = []
-        for _ in range(repeat):
-            status, _, seconds = self.get(path)
-            assert status == 200, f"{path} answered {status}"
-            times.append(seconds)
-        return statistics.median(times)
+        return self.p50s([path], repeat)[path]
+
+    def p50s(self, paths: list[str], repeat: int = REPEAT) -> dict[str, float]:
+        """Median seconds per path, the paths asked in turn so that a busy moment slows all alike."""
+        times: dict[str, list[float]] = {path: [] for path in paths}
+        for turn in range(2 + repeat):
+            for path in paths:
+                status, _, seconds = self.get(path)
+                assert status == 200, f"{path} answered {status}"
+                if turn >= 2:  # the first two are warm-ups
+                    times[path].append(seconds)
+        return {path: statistics.median(seconds) for path, seconds in times.items()}
 
 
 def peak_mib(pid: int) -> float:
@@ -228,11 +232,13 @@ def measure_kit(database: Path, rows: int) -> dict[str, float]:
         client = Client(port)
         client.log_in()
         last = max(0, -(-rows // 20) - 1)
+        sorts = [f"{LIST}?sort={n}" for n in range(6)]
+        p50 = client.p50s([LIST, *sorts, f"{LIST}?page={last}", f"{LIST}?search=nord"])
         figures = {
-            "page1": client.p50(LIST),
-            "sorted": max(client.p50(f"{LIST}?sort={n}") for n in range(6)),
-            "last": client.p50(f"{LIST}?page={last}"),
-            "search": client.p50(f"{LIST}?search=nord"),
+            "page1": p50[LIST],
+            "sorted": max(p50[path] for path in sorts),
+            "last": p50[f"{LIST}?page={last}"],
+            "search": p50[f"{LIST}?search=nord"],
             "memory": peak_mib(worker),
         }
         before = peak_mib(worker)
