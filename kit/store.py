@@ -69,15 +69,31 @@ class Filter:
     value: Value
 
 
+@dataclass(frozen=True)
+class After:
+    """A place in a list: after the row with this sort value and id, in the order (sort, desc).
+
+    `value` is a cleaned value as a Row holds it.  A page read from here
+    (keyset pagination) starts on an index entry instead of counting rows
+    off, and rows added or removed before it don't shift it.
+    """
+
+    sort: str
+    desc: bool
+    value: Value
+    id: int
+
+
 @dataclass
 class Page:
     """One page of a list, with the total number of matching rows."""
 
     rows: list[Row]
     total: int
-    page: int
+    page: int | None  # None for a page read after a place (Query.after), which has no number
     per_page: int
     estimated: bool = False  # total is a lower bound: more than COUNT_LIMIT rows match
+    after: After | None = None  # where the next page starts; None on the last page
 
     @property
     def pages(self) -> int:
@@ -94,6 +110,7 @@ class Query:
     desc: bool = False
     page: int = 0
     per_page: int = 20
+    after: After | None = None  # read the rows after this place instead of page `page`
 
     @property
     def narrowed(self) -> bool:
@@ -368,8 +385,10 @@ class Repository:
         query = self._readable(query or Query())
         per_page = max(1, min(int(query.per_page), MAX_PAGE_SIZE))
         page = max(0, int(query.page))
-        sort, desc = self._sort(query)
+        sort, desc = self.ordering(query)
         order = self._order(sort, desc)  # checks the sort even when no row matches
+        if query.after is not None:
+            return self._page_after(query, query.after, per_page)
         if sort == "id" and not query.filters and self.search.covers(query.search):
             return self._search_page(query.search, desc, page, per_page)
         where = self.where(query)
@@ -385,13 +404,21 @@ class Repository:
             limit, offset = min(per_page, total - offset), max(0, from_end)
         statement = sa.select(self.table).where(*where).order_by(*order).limit(limit).offset(offset)
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
-        return Page(rows[::-1] if backwards else rows, total, page, per_page, estimated)
+        return self._numbered(rows[::-1] if backwards else rows, total, page, per_page, estimated, sort, desc)
 
-    def _sort(self, query: Query) -> tuple[str, bool]:
-        """The query's order; a search without one lists the newest matches first."""
+    def ordering(self, query: Query) -> tuple[str, bool]:
+        """The query's (sort, desc); a search without a sort lists the newest matches first."""
         if query.sort:
             return query.sort, query.desc
         return ("id", True) if query.search.strip() else self.entity.sort
+
+    def _numbered(
+        self, rows: list[Row], total: int, page: int, per_page: int, estimated: bool, sort: str, desc: bool
+    ) -> Page:
+        """A numbered page, with the place after its last row unless no page follows it."""
+        more = (page + 1) * per_page < total or (estimated and len(rows) == per_page)
+        after = After(sort, desc, rows[-1][sort], rows[-1]["id"]) if more and rows else None
+        return Page(rows, total, page, per_page, estimated, after)
 
     def _search_page(self, text: str, desc: bool, page: int, per_page: int) -> Page:
         """A page of search results read off the full-text index in id order."""
@@ -406,7 +433,51 @@ class Repository:
             sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.rowid))).order_by(order)
         )
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
-        return Page(rows, min(found, COUNT_LIMIT), page, per_page, found > COUNT_LIMIT)
+        total, estimated = min(found, COUNT_LIMIT), found > COUNT_LIMIT
+        return self._numbered(rows, total, page, per_page, estimated, "id", desc)
+
+    def _page_after(self, query: Query, after: After, per_page: int) -> Page:
+        """The rows after a place, in its order (keyset pagination): no row before it is read.
+
+        Each run of `_keyset` starts on the (field, id) index and reads on in
+        index order; a later run is asked only for what the earlier left to fill.
+        """
+        if (after.sort, after.desc) != self.ordering(query):
+            raise ValueError(f"{after} is a place in another order than the query's.")
+        where = self.where(query)
+        total, estimated = self._total(query, where)
+        order = self._order(after.sort, after.desc)
+        rows: list[Row] = []
+        for run in self._keyset(after):
+            wanted = per_page + 1 - len(rows)  # one more than the page: whether another follows
+            statement = sa.select(self.table).where(*where, run).order_by(*order).limit(wanted)
+            rows += [self._row(r) for r in self.store.connection.execute(statement)]
+            if len(rows) > per_page:
+                break
+        shown, following = rows[:per_page], None
+        if len(rows) > per_page:
+            following = After(after.sort, after.desc, shown[-1][after.sort], shown[-1]["id"])
+        return Page(shown, total, None, per_page, estimated, following)
+
+    def _keyset(self, after: After) -> list[sa.ColumnElement[bool]]:
+        """The conditions of the rows after a place, as runs that follow each other in its order.
+
+        ORDER BY counts NULL below every value on SQLite (first ascending) and
+        above every value on PostgreSQL (last ascending).  A row value
+        comparison, `(price, id) > (:price, :id)`, never matches a NULL, so
+        NULLs are a run of their own, read before or after the other rows.
+        """
+        column, id = self.table.c[after.sort], self.table.c.id
+        beyond = operator.lt if after.desc else operator.gt
+        if after.sort == "id":
+            return [beyond(id, after.id)]
+        nulls_last = self.store.is_sqlite == after.desc  # in this order, NULLs come after every value
+        if after.value is None:
+            nulls = sa.and_(column.is_(None), beyond(id, after.id))
+            return [nulls] if nulls_last else [nulls, column.is_not(None)]
+        value = sa.literal(self.fields[after.sort].to_db(after.value), column.type)
+        values = beyond(sa.tuple_(column, id), sa.tuple_(value, sa.literal(after.id, id.type)))
+        return [values, column.is_(None)] if nulls_last else [values]
 
     def count(self, query: Query | None = None) -> int:
         """How many rows match the query's filters and search, exactly."""
@@ -441,7 +512,7 @@ class Repository:
         statement = (
             sa.select(self.table)
             .where(*self.where(query))
-            .order_by(*self._order(*self._sort(query)))
+            .order_by(*self._order(*self.ordering(query)))
             .execution_options(yield_per=batch)
         )
         # closed with the generator, even one left unfinished (a server-side cursor on PostgreSQL)

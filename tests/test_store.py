@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from kit import fake
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.store import Filter, Query
 from tests.conftest import MODEL_SETS, make_app
+from tests.test_admin import fill_references
 
 
 @pytest.fixture
@@ -272,3 +274,111 @@ def test_fake_rows_are_valid_for_every_entity(tmp_path, model_set):
                 ids.setdefault(entity.name, []).append(repo.create(fake.row(repo, n, refs))["id"])
             assert repo.count() == 3
     app.extensions["kit.store"].close()
+
+
+# == KEYSET PAGES ===============================================================
+
+
+def awkward_rows(kit_store, repo, count: int = 12) -> list[int]:
+    """Ids of `count` rows whose sortable fields hold runs of NULLs and of one repeated value.
+
+    Every third row gets NULL in each sortable field (as rows stored before a
+    required field existed have), every third the same value as row 1 unless
+    the field is unique, and the rest keep their own.
+    """
+    refs = fill_references(kit_store, repo.entity)
+    made = [repo.create(fake.row(repo, 60 + n, refs)) for n in range(count)]
+    names = [name for name in repo.entity.sortable if name != "id"]
+    with kit_store.transaction() as conn:
+        for n, row in enumerate(made):
+            values = {}
+            for name in names:
+                f = repo.fields[name]
+                if n % 3 == 0:
+                    values[name] = None
+                elif n % 3 == 1 and not f.unique:
+                    values[name] = f.to_db(made[1][name])
+            if values:
+                conn.execute(repo.table.update().where(repo.table.c.id == row["id"]).values(values))
+    return [row["id"] for row in made]
+
+
+def walk_by_place(repo, query: Query) -> list[int]:
+    """Ids of every row of a query, read page by page from the place where the last one ended."""
+    page = repo.list(query)
+    seen = [row["id"] for row in page.rows]
+    while page.after is not None:
+        page = repo.list(dataclasses.replace(query, after=page.after))
+        assert page.page is None and len(page.rows) <= query.per_page
+        seen += [row["id"] for row in page.rows]
+    return seen
+
+
+def orders(repo) -> list[tuple[str, bool]]:
+    return [(name, desc) for name in repo.entity.sortable for desc in (False, True)]
+
+
+ENTITIES = [
+    (model_set, entity.name)
+    for model_set, module in sorted(MODEL_SETS.items())
+    for entity in vars(module).values()
+    if type(entity).__name__ == "Entity"
+]
+
+
+@pytest.fixture(params=ENTITIES, ids=["-".join(e) for e in ENTITIES])
+def awkward(request, tmp_path):
+    """(store, repository, ids) of one entity of either model set, filled with awkward_rows."""
+    model_set, name = request.param
+    app = make_app(tmp_path, MODEL_SETS[model_set])
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        yield kit_store, kit_store[name], awkward_rows(kit_store, kit_store[name])
+    app.extensions["kit.store"].close()
+
+
+def test_reading_on_from_each_place_yields_the_rows_of_the_plain_query_in_its_order(awkward):
+    _, repo, ids = awkward
+    for sort, desc in orders(repo):
+        plain = [row["id"] for row in repo.list(Query(sort=sort, desc=desc, per_page=500)).rows]
+        assert set(ids) <= set(plain) and len(plain) == repo.count()
+        for per_page in (1, 3, 5):
+            assert walk_by_place(repo, Query(sort=sort, desc=desc, per_page=per_page)) == plain, (sort, desc)
+
+
+def test_reading_on_from_a_place_keeps_the_filters_and_the_search(awkward):
+    _, repo, ids = awkward
+    queries = [Query(filters=[Filter("id", "ne", str(ids[2]))])]
+    if repo.entity.search:
+        word = str(repo.get(ids[2])[repo.entity.search[0]]).split()[0]
+        queries += [Query(search=word), Query(search=word, filters=[Filter("id", "ne", str(ids[5]))])]
+    for query in queries:
+        for sort, desc in [(None, False), *orders(repo)]:
+            wanted = dataclasses.replace(query, sort=sort, desc=desc, per_page=500)
+            plain = [row["id"] for row in repo.list(wanted).rows]
+            assert plain and len(plain) < repo.count()
+            walked = walk_by_place(repo, dataclasses.replace(wanted, per_page=2))
+            assert walked == plain, (query, sort, desc)
+
+
+def test_a_place_stays_put_when_rows_are_added_before_it(shop):
+    kit_store, coffee = shop
+    for name in ("Bohnen", "Crema", "Doppio", "Filter"):
+        add_product(kit_store, coffee, name=name)
+    first = kit_store["product"].list(Query(sort="name", per_page=2))
+    add_product(kit_store, coffee, name="Americano")  # sorts before every row shown so far
+    second = kit_store["product"].list(Query(sort="name", per_page=2, after=first.after))
+    assert names(first) == ["Bohnen", "Crema"] and names(second) == ["Doppio", "Filter"]
+    assert second.after is None and second.total == 5
+
+
+def test_the_last_numbered_page_has_no_place_after_it(products):
+    assert products.list(Query(sort="name", per_page=2)).after is not None
+    assert products.list(Query(sort="name", per_page=2, page=1)).after is None
+    assert products.list(Query(sort="name", per_page=4)).after is None
+
+
+def test_a_place_in_another_order_is_refused(products):
+    after = products.list(Query(sort="name", per_page=2)).after
+    with pytest.raises(ValueError):
+        products.list(Query(sort="price", per_page=2, after=after))
