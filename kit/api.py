@@ -10,15 +10,18 @@ also writes the OpenAPI document served at /api/openapi.json.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from itsdangerous import BadData, URLSafeSerializer
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError as CSRFInvalid
@@ -29,7 +32,7 @@ from kit.errors import Changed, KitError, NotFound, ValidationError
 from kit.fields import Field, Integer, Reference, Value
 from kit.openapi import Json
 from kit.schema import VERSION
-from kit.store import Filter, Query, Repository, Row, store
+from kit.store import After, Filter, Query, Repository, Row, store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 health = Blueprint("health", __name__)
@@ -37,7 +40,8 @@ health = Blueprint("health", __name__)
 WRITES = ("POST", "PATCH", "DELETE")
 PAGE = Integer("_page", label="_page", min=1, max=openapi.MAX_PAGE)
 PER_PAGE = Integer("_per_page", label="_per_page", min=1, max=openapi.MAX_PER_PAGE)
-OPTIONS = ("_page", "_per_page", "_sort", "_search")
+OPTIONS = ("_page", "_per_page", "_sort", "_search", "_cursor")
+PLACES = ("_page", "_cursor")  # where a list starts: a page number, or the place after a row
 
 
 class Unauthorized(KitError):
@@ -145,6 +149,21 @@ TO_JSON: dict[str, Callable[[Any], Any]] = {
     "date": lambda value: value.isoformat(),
     "datetime": lambda value: value.isoformat() + "Z",  # stored in UTC
 }
+FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "money": Decimal,
+    "date": dt.date.fromisoformat,
+    "datetime": lambda text: dt.datetime.fromisoformat(text.removesuffix("Z")),
+}
+"""TO_JSON undone: a stored value read back exactly (Field.parse might refuse one stored long ago)."""
+KIND_TYPES: dict[str, type] = {
+    "integer": int,
+    "reference": int,
+    "money": Decimal,
+    "boolean": bool,
+    "date": dt.date,
+    "datetime": dt.datetime,
+}
+"""What a cleaned value of each kind is; every other kind is text."""
 
 
 def surface(repo: Repository) -> Surface:
@@ -196,17 +215,7 @@ def row_json(repo: Repository, row: Row) -> Json:
 def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
     """The model-layer query a list's parameters ask for; every refusal names its parameter."""
     problems: dict[str, str] = {}
-    known = surface(repo).filters
-    filters = []
-    for key, value in args.items(multi=True):
-        if key in OPTIONS:
-            continue
-        if key not in known:
-            what = "option" if key.startswith("_") else "field"
-            problems[key] = f"{repo.entity.label} has no {what} '{key}' to filter by."
-        else:
-            f, op = known[key]
-            filters.append(Filter(f.name, op, value))
+    filters = list_filters(repo, args, problems)
     page = option(PAGE, args, 1, problems)
     per_page = option(PER_PAGE, args, current_app.config["PAGE_SIZE"], problems)
     sort, desc = None, False
@@ -219,9 +228,28 @@ def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
     search = args.get("_search", "")
     if search and not repo.entity.search:
         problems["_search"] = f"{repo.entity.label} has no fields to search in."
+    query = Query(filters=filters, search=search, sort=sort, desc=desc, page=page - 1, per_page=per_page)
+    if "_cursor" in args:
+        query = dataclasses.replace(query, after=cursor_place(repo, query, args, problems))
     if problems:
         raise ValidationError(problems)
-    return Query(filters=filters, search=search, sort=sort, desc=desc, page=page - 1, per_page=per_page)
+    return query
+
+
+def list_filters(repo: Repository, args: MultiDict[str, str], problems: dict[str, str]) -> list[Filter]:
+    """The filters among a list's parameters; an unknown name goes into `problems`."""
+    known = surface(repo).filters
+    filters = []
+    for key, value in args.items(multi=True):
+        if key in OPTIONS:
+            continue
+        if key not in known:
+            what = "option" if key.startswith("_") else "field"
+            problems[key] = f"{repo.entity.label} has no {what} '{key}' to filter by."
+        else:
+            f, op = known[key]
+            filters.append(Filter(f.name, op, value))
+    return filters
 
 
 def option(f: Integer, args: MultiDict[str, str], default: int, problems: dict[str, str]) -> int:
@@ -239,25 +267,77 @@ def reply(data: Json, status: int = 200, headers: dict[str, str] | None = None) 
     return Response(text, status, headers, mimetype="application/json")
 
 
+# -- cursors --------------------------------------------------------------------
+
+
+def cursor_place(
+    repo: Repository, query: Query, args: MultiDict[str, str], problems: dict[str, str]
+) -> After | None:
+    """Where `_cursor` says the page starts; a refusal goes into `problems`."""
+    if "_page" in args:
+        problems["_cursor"] = "_cursor can't be sent with _page; send one or the other."
+        return None
+    after = read_cursor(repo, args["_cursor"])
+    if after is None:
+        problems["_cursor"] = "_cursor is not one this list gave out; start again without it."
+        return None
+    if (after.sort, after.desc) != repo.ordering(query):
+        problems["_cursor"] = "_cursor was made for another _sort; send the _sort it came with."
+        return None
+    return after
+
+
+def cursors() -> URLSafeSerializer:
+    """Signs cursors with the app's SECRET_KEY, so a client can't make or change one."""
+    return URLSafeSerializer(current_app.secret_key, salt="kit.api.cursor")
+
+
+def make_cursor(repo: Repository, after: After) -> str:
+    """An opaque, signed `_cursor`: the entity, the order, and the last row's sort value and id."""
+    convert = TO_JSON.get(repo.fields[after.sort].kind)
+    value = after.value if convert is None or after.value is None else convert(after.value)
+    return cursors().dumps([repo.name, after.sort, after.desc, value, after.id])
+
+
+def read_cursor(repo: Repository, text: str) -> After | None:
+    """The place a cursor names, or None unless this app signed it for this entity as it is declared now."""
+    try:
+        name, sort, desc, value, id = cursors().loads(text)
+        kind = repo.fields[sort].kind
+        if value is not None and kind in FROM_JSON:
+            value = FROM_JSON[kind](value)
+    except (BadData, ValueError, TypeError, KeyError, AttributeError, InvalidOperation):
+        return None
+    fits = value is None or type(value) is KIND_TYPES.get(kind, str)  # exactly: a bool is no integer
+    if name != repo.name or type(desc) is not bool or not fits or type(id) is not int:
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    return After(sort, desc, value, id)
+
+
 @bp.get("/<entity>")
 def list_rows(entity: str) -> Response:
-    """One page of rows: filters, search, sort and page from the query string."""
+    """One page of rows: filters, search, sort and page (or cursor) from the query string."""
     repo = repository(entity)
     page = repo.list(list_query(repo, request.args))
-    number = page.page + 1
-    following = None
-    if number < page.pages or (page.estimated and len(page.rows) == page.per_page):
-        args = {**request.args.to_dict(flat=False), "_page": [str(number + 1)]}
-        following = url_for("api.list_rows", entity=entity, **args)
+    asked = {key: values for key, values in request.args.to_dict(flat=False).items() if key not in PLACES}
+    cursor = None if page.after is None else make_cursor(repo, page.after)
+    by_cursor = None if cursor is None else url_for("api.list_rows", entity=entity, **asked, _cursor=[cursor])
+    following = by_cursor  # a walk by cursor goes on by cursor
+    if page.page is not None and page.after is not None:
+        following = url_for("api.list_rows", entity=entity, **asked, _page=[str(page.page + 2)])
     return reply(
         {
             "rows": rows_json(repo, page.rows),
             "total": page.total,
             "estimated": page.estimated,
-            "page": number,
+            "page": None if page.page is None else page.page + 1,
             "per_page": page.per_page,
             "pages": page.pages,
             "next": following,
+            "next_cursor": cursor,
+            "next_cursor_url": by_cursor,
         }
     )
 

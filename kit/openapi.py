@@ -20,6 +20,9 @@ MAX_PER_PAGE = min(100, MAX_PAGE_SIZE)
 MAX_PAGE = 1_000_000_000
 MANAGED_READ_ONLY = ("id", "created_at", "updated_at")
 ROLES_THAT_WRITE = ("admin", "editor")
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$"
+"""An opaque cursor as itsdangerous' URLSafeSerializer writes one: base64url (after a dot if
+compressed), a dot, the signature."""
 LARGEST = 2**63 // 100 - 1
 """Integer and Money fields refuse anything larger (see fields.Integer.bounded)."""
 
@@ -98,7 +101,10 @@ GUIDE = (
     (
         "Lists",
         "`_page` (from 1) and `_per_page` (at most 100), in a stable order; `_sort=-price` for descending; "
-        "`_search` looks in the entity's search fields. A filter is a field name (equals) or a field name, "
+        "`_search` looks in the entity's search fields. `_cursor` instead of `_page` reads on after the "
+        "last row of a page, from that page's `next_cursor`, with the same filters, search and sort: "
+        "deep in a long list it is as fast as the first page, and rows added meanwhile don't shift it. "
+        "A filter is a field name (equals) or a field name, "
         "two underscores and an operator: `price__gte=10`, `name__contains=tea`, `note__empty=true`. "
         "Options start with an underscore, so they never clash with a field.",
     ),
@@ -295,7 +301,17 @@ def input_schema(repo: Repository, creating: bool) -> Json:
 def page_schema(name: str) -> Json:
     return {
         "type": "object",
-        "required": ["rows", "total", "estimated", "page", "per_page", "pages", "next"],
+        "required": [
+            "rows",
+            "total",
+            "estimated",
+            "page",
+            "per_page",
+            "pages",
+            "next",
+            "next_cursor",
+            "next_cursor_url",
+        ],
         "properties": {
             "rows": {"type": "array", "items": ref(name)},
             "total": {"type": "integer", "description": "Rows matching the filters, on all pages."},
@@ -303,10 +319,25 @@ def page_schema(name: str) -> Json:
                 "type": "boolean",
                 "description": "true when so many rows match that counting stopped: total is a lower bound.",
             },
-            "page": {"type": "integer", "minimum": 1},
+            "page": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The page number; null for a page read by _cursor.",
+            },
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
             "pages": {"type": "integer", "minimum": 1},
-            "next": {"type": ["string", "null"], "description": "The URL of the next page, if any."},
+            "next": {
+                "type": ["string", "null"],
+                "description": "The URL of the next page, if any: by _page, or by _cursor after a _cursor.",
+            },
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Send it as _cursor for the rows after this page; null on the last page.",
+            },
+            "next_cursor_url": {
+                "type": ["string", "null"],
+                "description": "The URL of the rows after this page by _cursor, if any.",
+            },
         },
         "additionalProperties": False,
     }
@@ -337,6 +368,11 @@ def list_operation(repo: Repository) -> Json:
         ),
         query_parameter(
             "_sort", {"type": "string", "enum": sort_options(repo)}, f"Order; default {entity.order}."
+        ),
+        query_parameter(
+            "_cursor",
+            {"type": "string", "pattern": CURSOR_PATTERN},
+            "The next_cursor of a page, for the rows after it (instead of _page); same filters and _sort.",
         ),
     ]
     if entity.search:

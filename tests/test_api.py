@@ -7,8 +7,10 @@ import json
 import sqlite3
 import types
 from decimal import Decimal
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from itsdangerous import URLSafeSerializer
 
 from kit import fake, openapi, tokens
 from kit.auth import save_user
@@ -17,6 +19,7 @@ from kit.fields import Field
 from kit.store import Filter, Query
 from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app, sqlite_only
 from tests.test_admin import BAD_VALUES, WALKS, fill_references
+from tests.test_store import awkward_rows
 
 
 def declared(kind: type) -> list[tuple[str, str, Field]]:
@@ -290,6 +293,139 @@ def test_search_is_refused_where_there_is_nothing_to_search(tmp_path):
         app.test_client().get("/api/tally?_search=x", headers=bearer(token_for(app, "viewer"))), 400
     )
     assert fields == {"_search": "Tally has no fields to search in."}
+
+
+# == CURSORS ====================================================================
+
+
+def walk_by_cursor(client, url: str, token: str) -> list[int]:
+    """Ids of every row of a list: its first page, then on by next_cursor_url and next."""
+    response = client.get(url, headers=bearer(token))
+    seen, url = ids_of(response), response.json["next_cursor_url"]
+    while url:
+        assert set(parse_qs(urlsplit(url).query)) & {"_page", "_cursor"} == {"_cursor"}
+        response = client.get(url, headers=bearer(token))
+        seen += ids_of(response)
+        assert response.json["page"] is None and response.json["next"] == response.json["next_cursor_url"]
+        url = response.json["next"]
+    return seen
+
+
+def plain_ids(repo, **query) -> list[int]:
+    return [row["id"] for row in repo.list(Query(per_page=500, **query)).rows]
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_walk_by_cursor_yields_the_rows_of_the_plain_list_for_every_sort(walk):
+    app, kit_store, repo, token = walk
+    awkward_rows(kit_store, repo)  # NULLs and repeated values in every sortable field
+    client = app.test_client()
+    for option in openapi.sort_options(repo):
+        expected = plain_ids(repo, sort=option.lstrip("-"), desc=option.startswith("-"))
+        for per_page in (1, 4):
+            url = f"/api/{repo.name}?_sort={option}&_per_page={per_page}&_page=1"
+            assert walk_by_cursor(client, url, token) == expected, (option, per_page)
+
+
+@pytest.mark.parametrize("walk", WALKS, indirect=True, ids=["-".join(w) for w in WALKS])
+def test_a_walk_by_cursor_keeps_the_filters_and_the_search(walk):
+    app, kit_store, repo, token = walk
+    ids = awkward_rows(kit_store, repo)
+    asked = [({"id__ne": ids[2]}, {"filters": [Filter("id", "ne", str(ids[2]))]})]
+    if repo.entity.search:
+        word = str(repo.get(ids[2])[repo.entity.search[0]]).split()[0]
+        asked.append(
+            (
+                {"_search": word, "id__ne": ids[5]},
+                {"search": word, "filters": [Filter("id", "ne", str(ids[5]))]},
+            )
+        )
+    client = app.test_client()
+    for parameters, query in asked:
+        for option in ["", *openapi.sort_options(repo)]:
+            expected = plain_ids(repo, sort=option.lstrip("-") or None, desc=option.startswith("-"), **query)
+            assert expected and len(expected) < repo.count()
+            sort = {"_sort": option} if option else {}
+            url = url_for_list(repo, {**parameters, **sort, "_per_page": 2})
+            assert walk_by_cursor(client, url, token) == expected, (parameters, option)
+
+
+def url_for_list(repo, parameters) -> str:
+    return f"/api/{repo.name}?" + urlencode(parameters)
+
+
+def test_rows_added_before_a_cursor_dont_shift_the_walk(client):
+    app = client.application
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        tea = kit_store["category"].create({"name": "Tee"})
+        for name in ("Darjeeling", "Earl Grey", "Genmaicha", "Sencha"):
+            kit_store["product"].create({"name": name, "category": tea["id"], "price": "4.50"})
+    first = client.get("/api/product?_sort=name&_per_page=2").json
+    with app.app_context():
+        app.extensions["kit.store"]["product"].create({"name": "Assam", "category": tea["id"], "price": "3"})
+    second = client.get(first["next_cursor_url"]).json
+    assert [row["name"] for row in first["rows"] + second["rows"]] == [
+        "Darjeeling",
+        "Earl Grey",
+        "Genmaicha",
+        "Sencha",
+    ]
+    assert second["next_cursor"] is None and second["next"] is None and second["total"] == 5
+
+
+def forged(secret: str, *place) -> str:
+    return URLSafeSerializer(secret, salt="kit.api.cursor").dumps(list(place))
+
+
+def test_a_cursor_that_is_malformed_changed_forged_or_misused_is_a_400_naming_it(client):
+    app = client.application
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        tea = kit_store["category"].create({"name": "Tee"})
+        for name in ("Darjeeling", "Earl Grey", "Genmaicha"):
+            kit_store["product"].create({"name": name, "category": tea["id"], "price": "4.50"})
+    cursor = client.get("/api/product?_sort=name&_per_page=1").json["next_cursor"]
+    payload, _, signature = cursor.rpartition(".")
+    other = client.get("/api/category?_per_page=1&_sort=name").json
+    assert other["next_cursor"] is None  # one category: no page follows
+    secret = app.secret_key
+    for bad, asked in [
+        ("", "_sort=name"),
+        ("abc", "_sort=name"),
+        ("W10.abc", "_sort=name"),
+        (payload[:-2] + "AA." + signature, "_sort=name"),  # the place changed, the signature kept
+        (forged("guessed-secret", "product", "name", False, "A", 1), "_sort=name"),
+        (forged(secret, "category", "name", False, "Darjeeling", 1), "_sort=name"),  # another entity's
+        (forged(secret, "product", "price", False, "Darjeeling", 1), "_sort=price"),  # text for money
+        (forged(secret, "product", "name", False, "Darjeeling", True), "_sort=name"),
+        (forged(secret, "product", "nope", False, "x", 1), "_sort=name"),
+        (forged(secret, "product", ["name"], False, "x", 1), "_sort=name"),
+        (forged(secret, "product", "name", False), "_sort=name"),
+        (cursor, "_sort=-name"),  # made for another order
+        (cursor, "_sort=price"),
+        (cursor, "_search=tee"),  # without _sort a search lists the newest first, not by name
+        (cursor, "_sort=name&_page=2"),
+    ]:
+        response = client.get(f"/api/product?{asked}&_cursor={bad}")
+        assert "_cursor" in refusal(response, 400), (bad, asked)
+    assert ids_of(client.get(f"/api/product?_sort=name&_cursor={cursor}"))
+
+
+def test_a_cursor_made_before_its_field_changed_kind_is_a_400(tmp_path):
+    before = types.ModuleType("before")
+    before.note = Entity("note", Text("rank"), order="rank", public_read=True)
+    app = make_app(tmp_path, before)
+    with app.app_context():
+        for rank in ("a", "b"):
+            app.extensions["kit.store"]["note"].create({"rank": rank})
+    cursor = app.test_client().get("/api/note?_per_page=1").json["next_cursor"]
+    app.extensions["kit.store"].close()
+    after = types.ModuleType("after")
+    after.note = Entity("note", Money("rank"), order="rank", public_read=True)
+    app = make_app(tmp_path, after)
+    assert "_cursor" in refusal(app.test_client().get(f"/api/note?_cursor={cursor}"), 400)
+    app.extensions["kit.store"].close()
 
 
 # == VALUES =====================================================================
