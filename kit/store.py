@@ -462,22 +462,28 @@ class Repository:
     def _keyset(self, after: After) -> list[sa.ColumnElement[bool]]:
         """The conditions of the rows after a place, as runs that follow each other in its order.
 
-        ORDER BY counts NULL below every value on SQLite (first ascending) and
-        above every value on PostgreSQL (last ascending).  A row value
-        comparison, `(price, id) > (:price, :id)`, never matches a NULL, so
-        NULLs are a run of their own, read before or after the other rows.
+        Each run is one range of the (field, id) index: the place's own value
+        with a later id, then the values beyond it.  (SQLite reads a row value
+        comparison, `(price, id) > (:price, :id)`, as a range of price alone and
+        would wade through every row sharing the value.)  ORDER BY counts NULL
+        below every value on SQLite (first ascending) and above every value on
+        PostgreSQL (last ascending); no comparison matches NULL, so NULLs are
+        a run of their own, before or after the others.
         """
         column, id = self.table.c[after.sort], self.table.c.id
         beyond = operator.lt if after.desc else operator.gt
+        later = beyond(id, after.id)
         if after.sort == "id":
-            return [beyond(id, after.id)]
+            return [later]
         nulls_last = self.store.is_sqlite == after.desc  # in this order, NULLs come after every value
         if after.value is None:
-            nulls = sa.and_(column.is_(None), beyond(id, after.id))
+            nulls = sa.and_(column.is_(None), later)
             return [nulls] if nulls_last else [nulls, column.is_not(None)]
-        value = sa.literal(self.fields[after.sort].to_db(after.value), column.type)
-        values = beyond(sa.tuple_(column, id), sa.tuple_(value, sa.literal(after.id, id.type)))
-        return [values, column.is_(None)] if nulls_last else [values]
+        f = self.fields[after.sort]
+        value = sa.literal(f.to_db(after.value), column.type)
+        runs = [] if f.unique else [sa.and_(column == value, later)]  # a unique value has no later id
+        runs.append(beyond(column, value))
+        return [*runs, column.is_(None)] if nulls_last else runs
 
     def count(self, query: Query | None = None) -> int:
         """How many rows match the query's filters and search, exactly."""
