@@ -72,10 +72,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        security.refuse_throttled_login(email)  # 429 after too many failures, before any hashing
+        security.count_login_attempt(email)  # 429 after too many failures, before any hashing
         user = authenticate(email, form.password.data or "")
         if user is None:
-            security.record_failed_login(email)
             flash("Wrong email or password.", "error")
         else:
             security.forget_failed_logins(email)

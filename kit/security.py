@@ -4,7 +4,9 @@ Every response carries a Content-Security-Policy that runs only this site's
 own scripts (inline ones need the request's nonce), and refuses framing,
 MIME sniffing and leaking URLs to other sites.  Failed logins are kept in the
 kit's `kit_login_failure` table through the model layer, so every gunicorn
-worker (and every server on one database) counts the same failures.
+worker (and every server on one database) counts the same failures; each login
+is counted as failed before its password is checked, in the same transaction
+as the check of the limit.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from flask.cli import with_appcontext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kit import config
 from kit.errors import TooManyAttempts
-from kit.store import Filter, Query, store, utcnow
+from kit.store import Filter, Query, Repository, store, utcnow
 
 # == HEADERS ===================================================================
 
@@ -76,6 +79,7 @@ def add_headers(response: Response) -> Response:
 WINDOW = dt.timedelta(minutes=15)
 PER_ADDRESS = 4
 """An address may fail this many times more often than one account (several people, one office)."""
+THROTTLE_LOCK = 0x6B69746C  # "kitl": the PostgreSQL advisory lock logins take turns under to count
 
 
 def account_key(email: str) -> str:
@@ -95,16 +99,33 @@ def address_key() -> str:
     return str(ip)
 
 
-def refuse_throttled_login(email: str) -> None:
-    """Raise TooManyAttempts while the account or the address has failed too often lately."""
+def count_login_attempt(email: str) -> None:
+    """Count this login as failed until it succeeds; TooManyAttempts if its account or address is spent.
+
+    The count and the new failure are one transaction that one login at a time
+    may hold (SQLite's write lock, an advisory lock on PostgreSQL), so logins
+    fired in parallel all see each other and none gets a guess past the limit.
+    """
     limit = current_app.config["LOGIN_ATTEMPTS"]
     if limit <= 0:
         return
     failures = store()["kit_login_failure"]
+    account, address = account_key(email), address_key()
+    with failures.store.transaction() as conn:
+        if not failures.store.is_sqlite:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(THROTTLE_LOCK)))
+        expired = failures.list(Query([Filter("created_at", "lt", utcnow() - WINDOW)], per_page=500))
+        failures.delete_many(row["id"] for row in expired.rows)
+        refuse_when_spent(failures, account, address, limit)
+        failures.create({"account": account, "address": address})
+
+
+def refuse_when_spent(failures: Repository, account: str, address: str, limit: int) -> None:
+    """Raise TooManyAttempts while the account or the address has failed too often lately."""
     since = Filter("created_at", "gte", utcnow() - WINDOW)
     for field, value, allowed, who in (
-        ("account", account_key(email), limit, "this account"),
-        ("address", address_key(), limit * PER_ADDRESS, "your address"),
+        ("account", account, limit, "this account"),
+        ("address", address, limit * PER_ADDRESS, "your address"),
     ):
         recent = [since, Filter(field, "eq", value)]
         rows = failures.list(Query(recent, sort="created_at", desc=True, per_page=allowed)).rows
@@ -116,14 +137,6 @@ def refuse_throttled_login(email: str) -> None:
                 f"Too many failed logins for {who}; try again in {minutes} minute{'s' * (minutes > 1)}.",
                 retry_after=minutes * 60,
             )
-
-
-def record_failed_login(email: str) -> None:
-    """Count one failed login against the account and the address; forget expired ones."""
-    failures = store()["kit_login_failure"]
-    failures.create({"account": account_key(email), "address": address_key()})
-    expired = failures.list(Query(filters=[Filter("created_at", "lt", utcnow() - WINDOW)], per_page=500))
-    failures.delete_many(row["id"] for row in expired.rows)
 
 
 def forget_failed_logins(email: str) -> None:

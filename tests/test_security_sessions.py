@@ -7,6 +7,8 @@ cookie flags, forged cookies, and the login throttle (per account, per address, 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
@@ -241,6 +243,43 @@ def test_a_successful_login_clears_the_account_count(throttled):
     for _ in range(LIMIT - 1):
         assert attempt(throttled.test_client(), EMAIL, "wrong password!").status_code == 200
     assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302
+
+
+def fired_at_once(app: Flask, emails: list[str], password: str) -> list[int]:
+    """One login a thread for each email, from ADDRESS, all posted at the same moment; their statuses."""
+    environ = {"REMOTE_ADDR": ADDRESS}
+    forms = []
+    for email in emails:
+        client = app.test_client()
+        data = {"email": email, "password": password, "csrf_token": csrf_token(client, "/login")}
+        forms.append((client, data))
+    start = threading.Barrier(len(forms))
+
+    def post(form: tuple[FlaskClient, dict[str, str]]) -> int:
+        client, data = form
+        start.wait(timeout=30)
+        return client.post("/login", data=data, environ_base=environ).status_code
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        return list(pool.map(post, forms))
+
+
+@pytest.mark.parametrize(
+    ("emails", "allowed"),
+    [
+        ([EMAIL] * (LIMIT + 9), LIMIT),
+        (
+            [f"guess{n}@example.com" for n in range(LIMIT * security.PER_ADDRESS + 4)],
+            LIMIT * security.PER_ADDRESS,
+        ),
+    ],
+    ids=["one account", "one address"],
+)
+def test_guesses_fired_in_parallel_get_exactly_the_allowed_number(throttled, emails, allowed):
+    statuses = fired_at_once(throttled, emails, "wrong password!")
+    assert sorted(statuses) == [200] * allowed + [429] * (len(emails) - allowed)
+    with throttled.app_context():
+        assert throttled.extensions["kit.store"]["kit_login_failure"].count() == allowed
 
 
 def age_failures(app: Flask, by: dt.timedelta) -> None:
