@@ -42,6 +42,8 @@ PAGE = Integer("_page", label="_page", min=1, max=openapi.MAX_PAGE)
 PER_PAGE = Integer("_per_page", label="_per_page", min=1, max=openapi.MAX_PER_PAGE)
 OPTIONS = ("_page", "_per_page", "_sort", "_search", "_cursor")
 PLACES = ("_page", "_cursor")  # where a list starts: a page number, or the place after a row
+CURSOR_SALT = "kit.api.cursor"
+"""Cursors are signed with SECRET_KEY and this salt, so no other signed value of the app passes for one."""
 
 
 class Unauthorized(KitError):
@@ -287,22 +289,18 @@ def cursor_place(
     return after
 
 
-def cursors() -> URLSafeSerializer:
-    """Signs cursors with the app's SECRET_KEY, so a client can't make or change one."""
-    return URLSafeSerializer(current_app.secret_key, salt="kit.api.cursor")
-
-
 def make_cursor(repo: Repository, after: After) -> str:
     """An opaque, signed `_cursor`: the entity, the order, and the last row's sort value and id."""
     convert = TO_JSON.get(repo.fields[after.sort].kind)
     value = after.value if convert is None or after.value is None else convert(after.value)
-    return cursors().dumps([repo.name, after.sort, after.desc, value, after.id])
+    signer = URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT)  # no client can make or alter one
+    return signer.dumps([repo.name, after.sort, after.desc, value, after.id])
 
 
 def read_cursor(repo: Repository, text: str) -> After | None:
     """The place a cursor names, or None unless this app signed it for this entity as it is declared now."""
     try:
-        name, sort, desc, value, id = cursors().loads(text)
+        name, sort, desc, value, id = URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT).loads(text)
         kind = repo.fields[sort].kind
         if value is not None and kind in FROM_JSON:
             value = FROM_JSON[kind](value)

@@ -299,46 +299,38 @@ def input_schema(repo: Repository, creating: bool) -> Json:
 
 
 def page_schema(name: str) -> Json:
+    """One page of a list: its rows, how many match, and the way to the next page."""
+    properties = {
+        "rows": {"type": "array", "items": ref(name)},
+        "total": {"type": "integer", "description": "Rows matching the filters, on all pages."},
+        "estimated": {
+            "type": "boolean",
+            "description": "true when so many rows match that counting stopped: total is a lower bound.",
+        },
+        "page": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "The page number; null for a page read by _cursor.",
+        },
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "pages": {"type": "integer", "minimum": 1},
+        "next": {
+            "type": ["string", "null"],
+            "description": "The URL of the next page, if any: by _page, or by _cursor after a _cursor.",
+        },
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Send it as _cursor for the rows after this page; null on the last page.",
+        },
+        "next_cursor_url": {
+            "type": ["string", "null"],
+            "description": "The URL of the rows after this page by _cursor, if any.",
+        },
+    }
     return {
         "type": "object",
-        "required": [
-            "rows",
-            "total",
-            "estimated",
-            "page",
-            "per_page",
-            "pages",
-            "next",
-            "next_cursor",
-            "next_cursor_url",
-        ],
-        "properties": {
-            "rows": {"type": "array", "items": ref(name)},
-            "total": {"type": "integer", "description": "Rows matching the filters, on all pages."},
-            "estimated": {
-                "type": "boolean",
-                "description": "true when so many rows match that counting stopped: total is a lower bound.",
-            },
-            "page": {
-                "type": ["integer", "null"],
-                "minimum": 1,
-                "description": "The page number; null for a page read by _cursor.",
-            },
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            "pages": {"type": "integer", "minimum": 1},
-            "next": {
-                "type": ["string", "null"],
-                "description": "The URL of the next page, if any: by _page, or by _cursor after a _cursor.",
-            },
-            "next_cursor": {
-                "type": ["string", "null"],
-                "description": "Send it as _cursor for the rows after this page; null on the last page.",
-            },
-            "next_cursor_url": {
-                "type": ["string", "null"],
-                "description": "The URL of the rows after this page by _cursor, if any.",
-            },
-        },
+        "required": list(properties),
+        "properties": properties,
         "additionalProperties": False,
     }
 
@@ -360,6 +352,7 @@ def filter_schema(f: Field, op: str) -> Json:
 
 
 def list_operation(repo: Repository) -> Json:
+    """GET /api/<entity>: its query parameters (options, then a filter per field and operator)."""
     entity = repo.entity
     parameters = [
         query_parameter("_page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page, from 1."),

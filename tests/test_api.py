@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from kit import fake, openapi, tokens
+from kit import api, fake, openapi, tokens
 from kit.auth import save_user
 from kit.declare import Entity, Money, Reference, Text
 from kit.fields import Field
@@ -375,7 +375,7 @@ def test_rows_added_before_a_cursor_dont_shift_the_walk(client):
 
 
 def forged(secret: str, *place) -> str:
-    return URLSafeSerializer(secret, salt="kit.api.cursor").dumps(list(place))
+    return URLSafeSerializer(secret, salt=api.CURSOR_SALT).dumps(list(place))
 
 
 def test_a_cursor_that_is_malformed_changed_forged_or_misused_is_a_400_naming_it(client):
