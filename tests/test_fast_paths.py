@@ -101,6 +101,30 @@ def test_every_page_read_backwards_equals_the_plain_offset_page(app, products, s
         assert seen == everything
 
 
+@sqlite_only
+def test_a_middle_page_skips_rows_in_an_index_alone(app, products):
+    executed = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        executed.append((statement, parameters))
+
+    engine = products.store.db.engine
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with app.app_context():
+            for name in products.entity.sortable:
+                products.list(Query(sort=name, page=5, per_page=5))
+                statement, parameters = executed[-1]
+                conn = products.store.connection
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                )
+                assert "COVERING INDEX" in plan, name
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+
+
 def test_filtered_pages_read_backwards_too(app, products):
     with app.app_context():
         query = dict(filters=[Filter("price", "gte", "10")], search="tee", sort="price", per_page=3)
