@@ -355,6 +355,7 @@ class EntityView(SecureView, BaseModelView):
     can_set_page_size = True
     list_template = "admin/kit_list.html"
     named_filter_urls = True  # ?flt0_price_from=10, a link one can read and share
+    sets_hidden = False  # whether user_data adds hidden fields (a password hash) to what is saved
     page_size_options = (20, 50, 100)
 
     def __init__(self, repo: Repository, page_size: int = 20, **kwargs: Any) -> None:
@@ -571,7 +572,7 @@ class EntityView(SecureView, BaseModelView):
 
     def create_model(self, form: Form) -> Row | bool:
         try:
-            return self.repo.create(self.user_data(form))
+            return self.repo.create(self.user_data(form), hidden=self.sets_hidden)
         except KitError as error:
             show_errors(form, error)
             return False
@@ -579,7 +580,7 @@ class EntityView(SecureView, BaseModelView):
     def update_model(self, form: Form, model: Row) -> bool:
         version, seen = read_opened_copy(form)
         try:
-            model.update(self.repo.update(model["id"], self.user_data(form), version, seen))
+            model.update(self.repo.update(model["id"], self.user_data(form), version, seen, self.sets_hidden))
         except Changed as error:
             show_changed(form, error, self.repo)
             return False
@@ -719,6 +720,8 @@ class UserView(EntityView):
             render_kw=dict(OPTIONAL, autocomplete="new-password"),
         )
         return form_class
+
+    sets_hidden = True  # the password's hash and a new session token
 
     def create_model(self, form: Form) -> Row | bool:
         if not form.password.data:

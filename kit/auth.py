@@ -89,7 +89,7 @@ def login() -> Any:
 def logout() -> Any:
     """End the session here and on the server: the old cookie stops working."""
     if current_user.is_authenticated:
-        store()["kit_user"].update(current_user.id, {"session_token": secrets.token_hex(16)})
+        store()["kit_user"].update(current_user.id, {"session_token": secrets.token_hex(16)}, hidden=True)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -119,7 +119,7 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(row["password_hash"], password):
         return None
     if not row["session_token"]:
-        row = users.update(row["id"], {"session_token": secrets.token_hex(16)})
+        row = users.update(row["id"], {"session_token": secrets.token_hex(16)}, hidden=True)
     return User(row)
 
 
@@ -151,8 +151,8 @@ def save_user(email: str, password: str, role: str = "admin", name: str = "") ->
     }
     existing = users.find("email", email)
     if existing:
-        return users.update(existing["id"], values)
-    return users.create({"email": email, "name": name, **values})
+        return users.update(existing["id"], values, hidden=True)
+    return users.create({"email": email, "name": name, **values}, hidden=True)
 
 
 @click.command("create-admin")

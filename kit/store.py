@@ -630,15 +630,24 @@ class Repository:
 
     # -- writing -------------------------------------------------------------
 
-    def clean(self, data: Mapping[str, Value], current: Row | None = None, check_db: bool = True) -> Row:
+    def clean(
+        self,
+        data: Mapping[str, Value],
+        current: Row | None = None,
+        check_db: bool = True,
+        hidden: bool = False,
+    ) -> Row:
         """Validate `data` for a new row (current=None) or a change to `current`.
 
         Unknown names are refused, never ignored: a misspelt field must not
-        silently lose its value.  Raises ValidationError naming every bad field.
-        Bulk loads that resolve references themselves pass check_db=False.
+        silently lose its value.  Hidden fields (a password hash, a session
+        token) are unknown too, unless the kit's own code says `hidden=True`.
+        Raises ValidationError naming every bad field.  Bulk loads that resolve
+        references themselves pass check_db=False.
         """
         errors: dict[str, str] = {}
-        unknown = [name for name in data if name not in self.entity.fields]
+        fields = self.entity.fields
+        unknown = [name for name in data if name not in fields or (fields[name].hidden and not hidden)]
         for name in unknown:
             errors[str(name)] = f"{self.entity.label} has no field '{name}'."
         cleaned: Row = {}
@@ -661,9 +670,9 @@ class Repository:
             self._check_unique(cleaned, None if current is None else current["id"])
         return cleaned
 
-    def create(self, data: Mapping[str, Value]) -> Row:
-        """Validate and insert one row; returns it as stored."""
-        cleaned = self.clean(data)
+    def create(self, data: Mapping[str, Value], hidden: bool = False) -> Row:
+        """Validate and insert one row; returns it as stored.  `hidden`: as for `clean`."""
+        cleaned = self.clean(data, hidden=hidden)
         now = utcnow()
         values = {**self._to_db(cleaned), "created_at": now, "updated_at": now, VERSION: 1}
         try:
@@ -682,6 +691,7 @@ class Repository:
         data: Mapping[str, Value],
         expected_version: int | None = None,
         seen: Mapping[str, str] | None = None,
+        hidden: bool = False,
     ) -> Row:
         """Validate and change the given fields of one row; returns it as stored.
 
@@ -689,11 +699,12 @@ class Repository:
         change is made only if nobody saved the row since, in one statement;
         otherwise Changed names the fields that differ from `seen` (each value
         as Field.format showed it to the editor) with their new values.
+        `hidden`: as for `clean`.
         """
         current = self.get(id)
         if expected_version is not None and current[VERSION] != expected_version:
             raise self._changed(current, seen)
-        cleaned = self.clean(data, current)
+        cleaned = self.clean(data, current, hidden=hidden)
         table = self.table
         values = {**self._to_db(cleaned), "updated_at": utcnow(), VERSION: table.c[VERSION] + 1}
         where = [table.c.id == current["id"]]

@@ -32,7 +32,7 @@ def digest(secret: str) -> str:
 def issue(data: Mapping[str, Value]) -> tuple[Row, str]:
     """Store a new token for data's `user` and `name`; returns the row and the secret, shown once."""
     secret = PREFIX + secrets.token_urlsafe(32)
-    row = store()["kit_token"].create({**data, "token_hash": digest(secret)})
+    row = store()["kit_token"].create({**data, "token_hash": digest(secret)}, hidden=True)
     return row, secret
 
 

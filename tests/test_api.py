@@ -458,7 +458,7 @@ def test_hidden_fields_never_appear_and_cant_be_written(tmp_path):
     module.note = Entity("note", Text("title"), Text("secret", hidden=True), public_read=True)
     app = make_app(tmp_path, module)
     with app.app_context():
-        app.extensions["kit.store"]["note"].create({"title": "Grüße", "secret": "s3cret"})
+        app.extensions["kit.store"]["note"].create({"title": "Grüße", "secret": "s3cret"}, hidden=True)
     client = app.test_client()
     assert "secret" not in client.get("/api/note").json["rows"][0]
     assert "secret" not in client.get("/api/note/1").json

@@ -94,6 +94,23 @@ def test_admin_forms_never_write_undeclared_or_hidden_names(tmp_path, model_set)
     app.extensions["kit.store"].close()
 
 
+def test_the_model_layer_writes_hidden_fields_only_when_the_kit_asks(app):
+    with app.app_context():
+        users = app.extensions["kit.store"]["kit_user"]
+        me = users.create({"email": "ana@example.com", "role": "viewer"})
+        forged = {"password_hash": "pbkdf2:sha256:1$salt$00", "session_token": "known-token"}
+        with pytest.raises(ValidationError) as refused:
+            users.update(me["id"], {"role": "admin", **forged})
+        assert refused.value.fields == {
+            "password_hash": "User has no field 'password_hash'.",
+            "session_token": "User has no field 'session_token'.",
+        }
+        with pytest.raises(ValidationError):
+            users.create({"email": "eve@example.com", **forged})
+        assert users.get(me["id"]) == me and users.find("email", "eve@example.com") is None
+        assert users.update(me["id"], forged, hidden=True)["session_token"] == "known-token"
+
+
 def test_password_hash_and_session_token_cannot_be_set_through_the_user_form(app, admin_client):
     with app.app_context():
         from kit.auth import save_user
