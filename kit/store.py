@@ -171,6 +171,11 @@ def database_url(url: str) -> sa.URL:
             f"DATABASE_URL names '{backend}', but the kit runs on SQLite (sqlite:///...) "
             "or PostgreSQL (postgresql://...)."
         )
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise StartupError(
+            f"DATABASE_URL '{url}' is a database in memory, which each connection sees empty "
+            "and which is gone at exit; name a file: sqlite:///instance/app.db."
+        )
     return parsed.set(drivername=DRIVERS[backend]) if parsed.drivername == backend else parsed
 
 

@@ -42,8 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
             "DATABASE_URL 'instance/app.db' is not a database URL; "
             "use sqlite:///instance/app.db or postgresql://user:password@host/name.",
         ),
+        (
+            "sqlite://",
+            "DATABASE_URL 'sqlite://' is a database in memory, which each connection sees empty "
+            "and which is gone at exit; name a file: sqlite:///instance/app.db.",
+        ),
     ],
-    ids=["postgres scheme", "unknown scheme", "a path"],
+    ids=["postgres scheme", "unknown scheme", "a path", "in memory"],
 )
 def test_a_bad_database_url_stops_start_up_with_one_sentence(tmp_path, url, message):
     with pytest.raises(StartupError) as refused:
