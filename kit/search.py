@@ -26,6 +26,26 @@ def indexable(word: str) -> bool:
     return len(word) >= TRIGRAM and "\x00" not in word
 
 
+def contains(
+    column: sa.ColumnElement[str], text: str, sqlite: bool, start: bool = False
+) -> sa.ColumnElement[bool]:
+    """`column` holds `text` (or starts with it), whatever the case, in all of Unicode.
+
+    SQLite's LIKE and lower() fold ASCII letters only (`ö` didn't find `Ö`); there a
+    non-ASCII word is compared with the column through `kit_lower`, Python's str.lower
+    (registered on each connection by the store).  PostgreSQL's ILIKE folds them all.
+    """
+    if not sqlite or text.isascii():
+        return column.istartswith(text, autoescape=True) if start else column.icontains(text, autoescape=True)
+    pattern = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return sa.func.kit_lower(column).like(pattern if start else "%" + pattern, escape="/")
+
+
+def lower_text(value: object) -> object:
+    """SQL kit_lower(): str.lower for text, anything else as it is."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def match_all(words: list[str]) -> str:
     """An FTS5 query matching rows that contain every word, each quoted as a phrase."""
     return " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -34,9 +54,10 @@ def match_all(words: list[str]) -> str:
 class Search:
     """The search of one entity over its `search=` fields."""
 
-    def __init__(self, table: sa.Table, fields: tuple[str, ...]) -> None:
+    def __init__(self, table: sa.Table, fields: tuple[str, ...], sqlite: bool) -> None:
         self.table = table
         self.fields = fields
+        self.sqlite = sqlite
         self.index = f"kit_search_{table.name}"
         self.indexed = False  # set by sync() once the FTS table is known to exist
 
@@ -78,7 +99,7 @@ class Search:
         )
 
     def like(self, word: str) -> sa.ColumnElement[bool]:
-        return sa.or_(*(self.table.c[name].icontains(word, autoescape=True) for name in self.fields))
+        return sa.or_(*(contains(self.table.c[name], word, self.sqlite) for name in self.fields))
 
     # -- the index -----------------------------------------------------------
 

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import operator
 import os
+import sqlite3
 import threading
 import types
 import weakref
@@ -34,7 +35,7 @@ from flask import Flask, current_app
 from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
 from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
 from kit.schema import VERSION, DeclarationError, Entity, Schema
-from kit.search import Search
+from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
 
 Row = dict[str, Value]
@@ -151,6 +152,11 @@ class Database(dataset.Database):
         return conn
 
 
+def register_functions(connection: sqlite3.Connection, record: Any) -> None:
+    """SQL functions the kit's queries use on SQLite, on each new connection."""
+    connection.create_function("kit_lower", 1, lower_text, deterministic=True)
+
+
 def database_url(url: str) -> sa.URL:
     """DATABASE_URL read and checked, with the installed driver named; StartupError if unusable."""
     try:
@@ -198,6 +204,8 @@ class Store:
             if self.is_sqlite
             else [],
         )
+        if self.is_sqlite:
+            sa.event.listen(self.db.engine, "connect", register_functions)
         STORES.add(self)
         self.metadata = sa.MetaData()
         self.counts = sa.Table(
@@ -311,7 +319,7 @@ class Repository:
             sa.Column("updated_at", sa.DateTime),
             sa.Column(VERSION, sa.Integer, nullable=False, server_default=sa.text("1")),
         )
-        self.search = Search(self.table, entity.search)
+        self.search = Search(self.table, entity.search, store.is_sqlite)
 
     def __repr__(self) -> str:
         return f"Repository({self.name!r})"
@@ -583,10 +591,7 @@ class Repository:
                 raise ValidationError({f.name: f"{f.label} 'empty' takes yes or no."}) from None
             return column.is_(None) if wants_empty else column.is_not(None)
         if flt.op in ("contains", "startswith"):
-            text = str(flt.value)
-            if flt.op == "contains":
-                return column.icontains(text, autoescape=True)
-            return column.istartswith(text, autoescape=True)
+            return contains(column, str(flt.value), self.store.is_sqlite, start=flt.op == "startswith")
         try:
             value = f.to_db(f.parse(flt.value) if flt.value not in (None, "") else None)
         except FieldError as error:
