@@ -195,6 +195,7 @@ def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
         }
         item["_label"] = own[row["id"]]
         item["_labels"] = {name: labels[name].get(row[name]) for name in labels}
+        item["_version"] = row[VERSION]  # what ETag says, for an If-Match straight from a list
         shown.append(item)
     return shown
 
@@ -389,7 +390,7 @@ def body(repo: Repository) -> dict[str, Value]:
     names = surface(repo).writable
     problems = {}
     for key, value in data.items():
-        if key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels"):
+        if key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels", "_version"):
             problems[key] = f"{key} is set by the kit; leave it out."
         elif key not in names:
             problems[key] = f"{repo.entity.label} has no field '{key}'."

@@ -96,7 +96,8 @@ GUIDE = (
         "Values",
         'money is text with two decimals (`"12.50"`, never a float); dates are `2026-11-26`; times are '
         "UTC, `2026-11-26T14:30:00Z`. A reference is the id of the row it points to; its label is in "
-        "`_labels`, and each row's own label in `_label`.",
+        "`_labels`, and each row's own label in `_label`. `_version` is raised by every save; "
+        '`If-Match: "<_version>"` changes a row only if nobody saved it since it was read.',
     ),
     (
         "Lists",
@@ -264,6 +265,11 @@ def row_schema(repo: Repository) -> Json:
         "properties": {name: {"type": ["string", "null"]} for name in refs},
         "required": refs,
         "additionalProperties": False,
+    }
+    properties["_version"] = {
+        "type": "integer",
+        "readOnly": True,
+        "description": "Raised by every save; the row's ETag is this number in quotes, for If-Match.",
     }
     return {
         "type": "object",

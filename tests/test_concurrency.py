@@ -151,6 +151,24 @@ def test_the_api_sends_etags_and_refuses_a_stale_if_match_with_412(app):
     assert client.delete(url, headers={**headers, "If-Match": '"4"'}).status_code == 204
 
 
+def test_a_list_gives_each_rows_version_for_if_match(app):
+    client, headers = app.test_client(), bearer(token_for(app, "editor"))
+    for name in ("Tee", "Kaffee"):
+        client.post("/api/category", json={"name": name}, headers=headers)
+    client.patch("/api/category/1", json={"name": "Grüner Tee"}, headers=headers)
+    listed = {row["id"]: row["_version"] for row in client.get("/api/category", headers=headers).json["rows"]}
+    assert listed == {1: 2, 2: 1}
+    assert all(client.get(f"/api/category/{id}").headers["ETag"] == f'"{v}"' for id, v in listed.items())
+
+    first = {**headers, "If-Match": f'"{listed[1]}"'}
+    assert client.patch("/api/category/1", json={"name": "Oolong"}, headers=first).status_code == 200
+    assert client.patch("/api/category/1", json={"name": "Sencha"}, headers=first).status_code == 412
+    refused = client.patch("/api/category/2", json={"_version": 7}, headers=headers)
+    assert refused.status_code == 400 and refused.json["error"]["fields"] == {
+        "_version": "_version is set by the kit; leave it out."
+    }
+
+
 # -- threads -------------------------------------------------------------------
 
 
