@@ -10,9 +10,11 @@ const $ = (id) => document.getElementById(id);
 
 // -- talking to the API ---------------------------------------------------------
 
-async function call(method, path, body) {
+async function call(method, path, body, version) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  // The row as it was read: a save over someone else's newer one is refused (412).
+  if (version !== undefined) headers["If-Match"] = `"${version}"`;
   if (method !== "GET" && state.session) headers["X-CSRFToken"] = state.session.csrf_token;
   const response = await fetch(path, {
     method,
@@ -219,7 +221,7 @@ async function submit(event) {
   const row = state.editing;
   try {
     const saved = row
-      ? await call("PATCH", `/api/${state.entity}/${row.id}`, values())
+      ? await call("PATCH", `/api/${state.entity}/${row.id}`, values(), row._version)
       : await call("POST", `/api/${state.entity}`, values());
     notify(`${saved._label} saved.`);
     await loadRows();
@@ -236,7 +238,7 @@ async function submit(event) {
 async function removeRow(row) {
   if (!confirm(`Delete ${row._label}?`)) return;
   try {
-    await call("DELETE", `/api/${state.entity}/${row.id}`);
+    await call("DELETE", `/api/${state.entity}/${row.id}`, undefined, row._version);
     notify(`${row._label} deleted.`);
     $("editor").hidden = true;
     await loadRows();
