@@ -371,7 +371,7 @@ def if_match(current: Row) -> int | None:
 @bp.errorhandler(PreconditionFailed)
 def precondition_failed(error: PreconditionFailed) -> Response:
     body = {"error": {"status": 412, "message": error.message, "fields": error.fields}}
-    return Response(json.dumps(body), 412, {"ETag": error.etag}, mimetype="application/json")
+    return reply(body, 412, {"ETag": error.etag})
 
 
 # == WRITING ====================================================================
