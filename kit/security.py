@@ -140,7 +140,7 @@ def refuse_when_spent(failures: Repository, account: str, address: str, limit: i
 
 
 def forget_failed_logins(email: str) -> None:
-    """After a successful login the account starts afresh (its address does not)."""
+    """A successful login clears its account; failures on other accounts still count for the address."""
     failures = store()["kit_login_failure"]
     found = failures.list(Query(filters=[Filter("account", "eq", account_key(email))], per_page=500))
     failures.delete_many(row["id"] for row in found.rows)
