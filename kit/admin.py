@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
@@ -54,6 +55,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
 EXPORT_BATCH = 1000
 """Rows a CSV export formats and sends at a time."""
+REFERENCE_OPTIONS = 500
+"""A reference filter lists up to this many rows; over it, it searches them as one types."""
 NUMBERS = ("integer", "money")
 STATIC_URLS: dict[tuple[Any, ...], str] = {}
 """URLs of Flask-Admin's static files, by script root and arguments."""
@@ -160,10 +163,12 @@ def filters_for(field: Field, repo: Repository) -> list[KitFilter]:
     return [KitFilter(field, op, data_type=widget) for op in ops] + [KitFilter(field, "empty", YES_NO)]
 
 
-def reference_options(target: Repository, limit: int = 500) -> list[tuple[str, str]]:
-    """Rows to pick from in a reference filter, by their title."""
+def reference_options(target: Repository) -> list[tuple[str, str]] | None:
+    """Rows to pick from in a reference filter, by their title; None if there are too many to list."""
+    if target.count() > REFERENCE_OPTIONS:
+        return None
     title = target.fields[target.entity.title]
-    page = target.list(Query(sort=title.name if title.sortable else None, per_page=limit))
+    page = target.list(Query(sort=title.name if title.sortable else None, per_page=REFERENCE_OPTIONS))
     labels = target.labels(row["id"] for row in page.rows)
     return [(str(id), label) for id, label in labels.items()]
 
@@ -664,15 +669,33 @@ class EntityView(SecureView, BaseModelView):
         added later was missing from the product list's filter until a restart.
         """
         groups = super()._get_filter_groups()
-        read: dict[Any, list[tuple[str, str]]] = {}
+        read: dict[Any, list[tuple[str, str]] | None] = {}
         for items in (groups or {}).values():
             for item in items:
-                options = self._filters[item["index"]].options
-                if callable(options):
-                    if options not in read:
-                        read[options] = options()
-                    item["options"] = read[options]
+                flt = self._filters[item["index"]]
+                if callable(flt.options):
+                    if flt.options not in read:
+                        read[flt.options] = flt.options()
+                    item["options"] = read[flt.options]
+                    if item["options"] is None:
+                        item.update(self.searched_filter(flt, item["arg"]))
         return groups
+
+    def searched_filter(self, flt: KitFilter, arg: str) -> dict[str, Any]:
+        """A reference filter over too many rows to list: a select that asks the lookup as one types.
+
+        `static/admin.js` gives Flask-Admin's select2-ajax widget the lookup's URL and the
+        labels of the rows already filtered by (the filter menu has no place for either).
+        """
+        name = re.compile(rf"flt\d+_{re.escape(arg)}")
+        chosen = [as_id(value) for key, value in request.args.items() if name.fullmatch(key)]
+        labels = self.repo.store[flt.field.to].labels(id for id in chosen if id is not None)
+        return {
+            "type": "select2-ajax",
+            "kit_lookup": self.get_url(".ajax_lookup", name=flt.field.name),
+            "kit_placeholder": f"Search {self.repo.store[flt.field.to].entity.plural.lower()}…",
+            "kit_labels": {str(id): label for id, label in labels.items()},
+        }
 
     def _get_list_extra_args(self) -> Any:
         """The list's URL parameters; Flask-Admin drops those it can't use, the kit says so."""

@@ -36,3 +36,41 @@
     }
   }, true);
 })();
+
+/* A reference filter over more rows than a menu can list searches them as one types: the kit
+   marks it select2-ajax (kit/admin.py, searched_filter) and says where to look them up; Flask-Admin's
+   filter widget has no place for that URL, so it is added here before the widget is made. */
+(function ($) {
+  "use strict";
+  if (!$) {
+    return;
+  }
+  // Flask-Admin's form.js says when its widgets can be made; the filter data is on the page by then.
+  $(document).on("adminFormReady", function () {
+    var data = document.getElementById("filter-groups-data");
+    if (!data) {
+      return;
+    }
+    var groups = JSON.parse(data.textContent);
+    var searched = {};
+    Object.keys(groups).forEach(function (group) {
+      groups[group].forEach(function (filter) {
+        if (filter.kit_lookup) {
+          searched[filter.arg] = filter;
+        }
+      });
+    });
+    var applyStyle = window.faForm.applyStyle;
+    window.faForm.applyStyle = function (field, name) {
+      var filter = searched[(field.attr("name") || "").replace(/^flt\d+_/, "")];
+      if (name === "select2-ajax" && filter && !field.attr("data-url")) {
+        var label = filter.kit_labels[field.val()];
+        field.attr("data-url", filter.kit_lookup);
+        field.attr("data-placeholder", filter.kit_placeholder);
+        field.attr("data-minimum-input-length", 0);
+        field.attr("data-json", JSON.stringify(label ? [field.val(), label] : null));
+      }
+      return applyStyle.apply(this, arguments);
+    };
+  });
+})(window.jQuery);

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from kit import fake
+from kit import admin, fake
 from kit.store import Query
 from tests.conftest import MODEL_SETS, csrf_token, log_in, make_app
 
@@ -263,6 +263,18 @@ def test_reference_filter_offers_rows_added_after_start(app, admin_client):
     groups = json.loads(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html).group(1))
     offered = {item["operation"]: item["options"] for item in groups["Category"]}
     assert [str(tea), "Tee"] in offered["equals"] and [str(tea), "Tee"] in offered["not equal"]
+
+
+def test_a_reference_filter_over_many_rows_searches_them(app, admin_client, monkeypatch):
+    monkeypatch.setattr(admin, "REFERENCE_OPTIONS", 2)
+    tea, *_ = make_categories(app, "Tee <grün>", "Kaffee", "Kakao")
+    html = admin_client.get(f"/admin/product/?flt0_category_equals={tea}").text
+    groups = json.loads(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html).group(1))
+    equals = next(item for item in groups["Category"] if item["operation"] == "equals")
+    assert equals["options"] is None and equals["type"] == "select2-ajax"
+    assert equals["kit_lookup"] == "/admin/product/ajax/lookup/?name=category"
+    assert equals["kit_labels"] == {str(tea): "Tee <grün>"}
+    assert "<grün>" not in html  # the label travels as JSON, escaped
 
 
 def test_bad_filter_value_is_reported_not_a_500(app, admin_client):
