@@ -331,16 +331,19 @@ class Repository:
         if inspector is None:
             self.table.create(conn)
             present: set[str] = {c.name for c in self.table.columns}
-            indexes: set[str] = set()
+            indexes: dict[str, Any] = {}
         else:
             present = {c["name"] for c in inspector.get_columns(self.name)}
-            indexes = {i["name"] for i in inspector.get_indexes(self.name)}
+            indexes = {i["name"]: i for i in inspector.get_indexes(self.name)}
             name = conn.dialect.identifier_preparer.format_table(self.table)
             for column in self.table.columns:
                 if column.name not in present:
                     spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
                     conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {spec}")
         for index in self.indexes(conn.dialect.name):
+            if index.name in indexes and not self.sorted_alike(index, indexes[index.name]):
+                index.drop(conn)  # made before lists ordered NULL first on PostgreSQL
+                del indexes[index.name]
             if index.name not in indexes:
                 try:
                     index.create(conn)
@@ -356,6 +359,14 @@ class Repository:
             rows = conn.execute(sa.select(sa.func.count()).select_from(self.table)).scalar_one()
             conn.execute(counts.insert().values(entity=self.name, rows=rows))
 
+    @staticmethod
+    def sorted_alike(index: sa.Index, found: Any) -> bool:
+        """Whether an index found in the database orders its first column as `index` does."""
+        first = next(iter(index.expressions))
+        wanted = ("nulls_first",) if isinstance(first, sa.UnaryExpression) else ()
+        name = next(iter(index.columns)).name
+        return tuple(found.get("column_sorting", {}).get(name, ())) == wanted
+
     def indexes(self, dialect: str) -> list[sa.Index]:
         """A unique index per unique field, an (field, id) index per sortable field, one per reference.
 
@@ -364,13 +375,18 @@ class Repository:
         middle of a million skips half of them, and the narrow index skips them four times faster.
         """
         entity, c = self.entity, self.table.c
-        wanted = [sa.Index(f"ix_{self.name}_id", c.id)] if dialect == "sqlite" else []
+        sqlite = dialect == "sqlite"
+        wanted = [sa.Index(f"ix_{self.name}_id", c.id)] if sqlite else []
+
+        def key(name: str) -> Any:  # in the order lists read it: see _order
+            return c[name] if sqlite else c[name].asc().nulls_first()
+
         for f in entity.fields.values():
             if f.unique:
-                wanted.append(sa.Index(f"ux_{self.name}_{f.name}", c[f.name], unique=True))
+                wanted.append(sa.Index(f"ux_{self.name}_{f.name}", key(f.name), unique=True))
         for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
             if not self.fields[name].unique:
-                wanted.append(sa.Index(f"ix_{self.name}_{name}", c[name], c.id))
+                wanted.append(sa.Index(f"ix_{self.name}_{name}", key(name), c.id))
         return wanted
 
     # -- reading -------------------------------------------------------------
@@ -485,17 +501,16 @@ class Repository:
         Each run is one range of the (field, id) index: the place's own value
         with a later id, then the values beyond it.  (SQLite reads a row value
         comparison, `(price, id) > (:price, :id)`, as a range of price alone and
-        would wade through every row sharing the value.)  ORDER BY counts NULL
-        below every value on SQLite (first ascending) and above every value on
-        PostgreSQL (last ascending); no comparison matches NULL, so NULLs are
-        a run of their own, before or after the others.
+        would wade through every row sharing the value.)  Lists order NULL below
+        every value, on PostgreSQL as on SQLite (`_order`); no comparison
+        matches NULL, so NULLs are a run of their own, before or after the others.
         """
         column, id = self.table.c[after.sort], self.table.c.id
         beyond = operator.lt if after.desc else operator.gt
         later = beyond(id, after.id)
         if after.sort == "id":
             return [later]
-        nulls_last = self.store.is_sqlite == after.desc  # in this order, NULLs come after every value
+        nulls_last = after.desc  # NULLs count below every value (_order), so descending they come last
         if after.value is None:
             nulls = sa.and_(column.is_(None), later)
             return [nulls] if nulls_last else [nulls, column.is_not(None)]
@@ -613,7 +628,10 @@ class Repository:
         direction = sa.desc if desc else sa.asc
         if sort == "id":
             return [direction(column)]
-        return [direction(column), direction(self.table.c.id)]
+        first = direction(column)
+        if not self.store.is_sqlite:  # empty values below every other, as SQLite has them
+            first = first.nulls_last() if desc else first.nulls_first()
+        return [first, direction(self.table.c.id)]
 
     def _field(self, name: str, purpose: str) -> Field:
         if name not in self.fields:

@@ -222,6 +222,17 @@ def test_short_searches_and_text_filters_ignore_case_beyond_ascii(products, quer
     assert names(products.list(query)) == found
 
 
+def test_empty_values_sort_below_every_value_on_every_database(shop):
+    kit_store, coffee = shop
+    for name, stock in [("Brot", 5), ("Äpfel", None), ("Crème", 0)]:
+        add_product(kit_store, coffee, name=name, stock=stock)
+    repo = kit_store["product"]
+    assert names(repo.list(Query(sort="stock"))) == ["Äpfel", "Crème", "Brot"]
+    assert names(repo.list(Query(sort="stock", desc=True))) == ["Brot", "Crème", "Äpfel"]
+    last = repo.list(Query(sort="stock", per_page=2, page=1))  # read backwards from the end
+    assert names(last) == ["Brot"]
+
+
 def test_pages_split_the_rows_and_count_them_all(products):
     first = products.list(Query(sort="name", per_page=3))
     second = products.list(Query(sort="name", per_page=3, page=1))
