@@ -85,12 +85,21 @@ class ListRow(NamedTuple):
     cells: list[tuple[str, Any]]
 
 
+def page_url(endpoint: str, query: dict[str, Any] | None = None) -> str:
+    """url_for an admin page taking only query arguments, from one url_for per endpoint and request.
+
+    A list page asks for some fifty URLs (row links, sort and pager links, references).
+    """
+    bases = g.setdefault("kit_page_urls", {})
+    if endpoint not in bases:
+        bases[endpoint] = url_for(endpoint)
+    wanted = urlencode({name: value for name, value in (query or {}).items() if value is not None})
+    return f"{bases[endpoint]}?{wanted}" if wanted else bases[endpoint]
+
+
 def details_url(entity: str, id: int) -> str:
-    """The URL of a row's details page; one url_for per entity and request (a list links many)."""
-    bases = g.setdefault("kit_details_urls", {})
-    if entity not in bases:
-        bases[entity] = url_for(f"entity_{entity}.details_view")
-    return f"{bases[entity]}?id={id}"
+    """The URL of a row's details page."""
+    return page_url(f"entity_{entity}.details_view", {"id": id})
 
 
 class Count(int):
@@ -614,19 +623,15 @@ class EntityView(SecureView, BaseModelView):
     PAGES = frozenset({".index_view", ".create_view", ".details_view", ".edit_view", ".delete_view"})
 
     def get_url(self, endpoint: str, **kwargs: Any) -> str:
-        """url_for, from one base URL per page and request: a list page asks for some fifty URLs."""
-        if endpoint not in self.PAGES and not endpoint.endswith(".static"):
-            return super().get_url(endpoint, **kwargs)
+        """url_for, remembered: this view's pages per request (see page_url), static files for good."""
+        if endpoint in self.PAGES:
+            return page_url(self.endpoint + endpoint, kwargs)
         if endpoint.endswith(".static"):  # the same few files on every page
             key = (request.script_root, endpoint, *sorted(kwargs.items()))
             if key not in STATIC_URLS:
                 STATIC_URLS[key] = super().get_url(endpoint, **kwargs)
             return STATIC_URLS[key]
-        bases = g.setdefault("kit_page_urls", {})
-        if (self.endpoint, endpoint) not in bases:
-            bases[(self.endpoint, endpoint)] = super().get_url(endpoint)
-        query = urlencode({name: value for name, value in kwargs.items() if value is not None})
-        return f"{bases[(self.endpoint, endpoint)]}?{query}" if query else bases[(self.endpoint, endpoint)]
+        return super().get_url(endpoint, **kwargs)
 
     def list_rows(self, rows: list[Row], return_url: str) -> list[ListRow]:
         """A page of rows ready to show: cells formatted, links built from one URL per page."""
