@@ -84,6 +84,11 @@ class After:
     value: Value
     id: int
 
+    @classmethod
+    def row(cls, sort: str, desc: bool, row: Row) -> After:
+        """The place right after `row`, in the order (sort, desc)."""
+        return cls(sort, desc, row[sort], row["id"])
+
 
 @dataclass
 class Page:
@@ -453,7 +458,7 @@ class Repository:
     ) -> Page:
         """A numbered page, with the place after its last row unless no page follows it."""
         more = (page + 1) * per_page < total or (estimated and len(rows) == per_page)
-        after = After(sort, desc, rows[-1][sort], rows[-1]["id"]) if more and rows else None
+        after = After.row(sort, desc, rows[-1]) if more and rows else None
         return Page(rows, total, page, per_page, estimated, after)
 
     def _search_page(self, text: str, desc: bool, page: int, per_page: int) -> Page:
@@ -492,7 +497,7 @@ class Repository:
                 break
         shown, following = rows[:per_page], None
         if len(rows) > per_page:
-            following = After(after.sort, after.desc, shown[-1][after.sort], shown[-1]["id"])
+            following = After.row(after.sort, after.desc, shown[-1])
         return Page(shown, total, None, per_page, estimated, following)
 
     def _keyset(self, after: After) -> list[sa.ColumnElement[bool]]:
