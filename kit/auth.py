@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired
 from kit import security
 from kit.config import SettingError
 from kit.errors import KitError, ValidationError
-from kit.store import Row, store
+from kit.store import START_UP_LOCK, Row, store
 
 # The blueprint also puts kit/templates on the template path, after the project's templates/.
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -176,7 +176,7 @@ def first_login(app: Flask) -> None:
         return
     # Under the store's lock: of several workers starting together one makes the login,
     # and the others, looking after it committed, print no password that doesn't work.
-    with app.app_context(), store().transaction(lock=True):
+    with app.app_context(), store().transaction(lock=START_UP_LOCK):
         if store()["kit_user"].count():
             return
         password = secrets.token_urlsafe(12)

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from flask.cli import with_appcontext
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -111,9 +110,7 @@ def count_login_attempt(email: str) -> None:
         return
     failures = store()["kit_login_failure"]
     account, address = account_key(email), address_key()
-    with failures.store.transaction() as conn:
-        if not failures.store.is_sqlite:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(THROTTLE_LOCK)))
+    with failures.store.transaction(lock=THROTTLE_LOCK):
         expired = failures.list(Query([Filter("created_at", "lt", utcnow() - WINDOW)], per_page=500))
         failures.delete_many(row["id"] for row in expired.rows)
         refuse_when_spent(failures, account, address, limit)

@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from kit import fake
 from kit.errors import ValidationError
 from kit.fields import Reference
-from kit.store import BULK_ROWS, Repository, Row, Store, store
+from kit.store import BULK_ROWS, START_UP_LOCK, Repository, Row, Store, store
 
 PROGRESS_FROM = 5_000
 """Files with more rows than this show a progress bar."""
@@ -78,7 +78,7 @@ class Loader:
         the second looks (`only_if_empty`) only after the first has committed.
         """
         added: dict[str, int] = {}
-        with self.store.transaction(lock=True) as conn:
+        with self.store.transaction(lock=START_UP_LOCK) as conn:
             if only_if_empty and any(repo.count() for repo in self.store if not repo.name.startswith("kit_")):
                 return added
             if reset:

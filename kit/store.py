@@ -235,13 +235,15 @@ class Store:
         return self.db.executable
 
     @contextmanager
-    def transaction(self, lock: bool = False) -> Iterator[sa.Connection]:
+    def transaction(self, lock: int | None = None) -> Iterator[sa.Connection]:
         """All writes inside commit together or not at all.
 
         On SQLite the write lock is taken as the transaction begins, so reads
         inside it see what it will write over and a second writer waits its
-        turn instead of failing half-way.  `lock` also serialises this
-        transaction with every other locked one on PostgreSQL (start-up, seeding).
+        turn instead of failing half-way.  `lock`, a PostgreSQL advisory lock
+        key, serialises this transaction there with every other holding the
+        same key (START_UP_LOCK: start-up and seeding); SQLite's write lock
+        already does.
         """
         with self.db:
             conn = self.db.executable
@@ -249,8 +251,8 @@ class Store:
                 raw = conn.connection.dbapi_connection
                 if raw is not None and not raw.in_transaction:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
-            elif lock:
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(START_UP_LOCK)))
+            elif lock is not None:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock)))
             yield conn
 
     def release(self) -> None:
@@ -277,7 +279,7 @@ class Store:
         once it holds the lock: workers starting together take turns, and
         each later one finds the work done.
         """
-        with self.transaction(lock=True) as conn:
+        with self.transaction(lock=START_UP_LOCK) as conn:
             inspector = sa.inspect(conn)
             existing = set(inspector.get_table_names())
             self.counts.create(conn, checkfirst=True)
