@@ -59,6 +59,7 @@ class Search:
         self.fields = fields
         self.sqlite = sqlite
         self.index = f"kit_search_{table.name}"
+        self.rowid = sa.table(self.index, sa.column("rowid")).c.rowid  # the id of the row an entry indexes
         self.indexed = False  # set by sync() once the FTS table is known to exist
 
     def clauses(self, text: str) -> list[sa.ColumnElement[bool]]:
@@ -66,37 +67,56 @@ class Search:
         words = text.split()
         if not self.fields or not words:
             return []
-        long_words = [w for w in words if indexable(w)] if self.indexed else []
+        long_words = self.indexed_words(words)
         clauses = [self.like(w) for w in words if w not in long_words]
         if long_words:
-            phrase = match_all(long_words)
-            matches = (
-                sa.select(sa.literal_column("rowid"))
-                .select_from(sa.table(self.index))
-                .where(sa.literal_column(self.quoted(self.index)).op("MATCH")(phrase))
-            )
-            clauses.append(self.table.c.id.in_(matches))
+            clauses.append(self.table.c.id.in_(sa.select(self.rowid).where(self.matching(long_words))))
         return clauses
 
-    def covers(self, text: str) -> bool:
-        """Whether the index alone answers `text` (every word long enough for trigrams)."""
-        words = text.split()
-        return self.indexed and bool(words) and all(indexable(w) for w in words)
+    def scan(self, text: str) -> list[sa.ColumnElement[bool]]:
+        """The rows `clauses` finds, looked for in each row as it is read rather than in the index."""
+        return [self.like(word) for word in text.split()] if self.fields else []
 
-    def matches(self, text: str, desc: bool) -> sa.Select[tuple[int]]:
-        """Ids of the rows matching every word, in id order, straight from the index.
+    def narrows(self, text: str) -> bool:
+        """Whether the index narrows `text` (some word of it is long enough for trigrams)."""
+        return bool(self.fields and self.indexed_words(text.split()))
+
+    def covers(self, text: str) -> bool:
+        """Whether the index alone answers `text` (every word of it long enough for trigrams)."""
+        words = text.split()
+        return bool(self.fields and words) and self.indexed_words(words) == words
+
+    def indexed_words(self, words: list[str]) -> list[str]:
+        return [w for w in words if indexable(w)] if self.indexed else []
+
+    def entries(self, text: str, desc: bool = False) -> sa.Select[tuple[int]]:
+        """Ids of the rows holding every word long enough for the index, in id order, off the index.
 
         The index hands out ids in order, so a page or a capped count reads only
         as many entries as it needs, however many rows match.
         """
-        index = sa.table(self.index, sa.column("rowid"))
-        phrase = match_all(text.split())
-        rowid = index.c.rowid
-        return (
-            sa.select(rowid)
-            .where(sa.literal_column(self.quoted(self.index)).op("MATCH")(phrase))
-            .order_by(rowid.desc() if desc else rowid.asc())
-        )
+        long_words = self.indexed_words(text.split())
+        order = self.rowid.desc() if desc else self.rowid.asc()
+        return sa.select(self.rowid.label("id")).where(self.matching(long_words)).order_by(order)
+
+    def matches(self, text: str, desc: bool, within: int | None = None) -> sa.Select[tuple[int]]:
+        """Ids of the rows matching every word: `entries`, each looked in for the words too short for it.
+
+        `within` reads only that many entries, in no particular order (for a count).
+        """
+        entries = self.entries(text, desc)
+        short = [self.like(w) for w in text.split() if not indexable(w)]
+        if not short:
+            return entries
+        if within is None:
+            on = self.table.c.id == self.rowid
+            return entries.join_from(self.rowid.table, self.table, on).where(*short)
+        first = entries.limit(within).subquery()
+        return sa.select(first.c.id).join_from(first, self.table, self.table.c.id == first.c.id).where(*short)
+
+    def matching(self, words: list[str]) -> sa.ColumnElement[bool]:
+        """The index's entries holding every word (each long enough for trigrams)."""
+        return sa.literal_column(self.quoted(self.index)).op("MATCH")(match_all(words))
 
     def like(self, word: str) -> sa.ColumnElement[bool]:
         return sa.or_(*(contains(self.table.c[name], word, self.sqlite) for name in self.fields))

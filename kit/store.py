@@ -44,6 +44,10 @@ Row = dict[str, Value]
 MAX_PAGE_SIZE = 500
 COUNT_LIMIT = 10_000
 """A narrowed list counts its rows up to here and then says "more than" (counting all is slow)."""
+WALK_LIMIT = 20_000
+"""The most rows a sorted search reads along its sort index, looking for its words in each."""
+SEARCH_SCAN_LIMIT = 50_000
+"""The most index entries a search count looks in for words too short for the index."""
 BULK_ROWS = 10_000
 """Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
 BUSY_TIMEOUT_MS = 10_000
@@ -427,11 +431,10 @@ class Repository:
         order = self._order(sort, desc)  # checks the sort even when no row matches
         if query.after is not None:
             return self._page_after(query, query.after, per_page)
-        if sort == "id" and not query.filters and self.search.covers(query.search):
-            return self._search_page(query.search, desc, page, per_page)
-        where = self.where(query)
-        total, estimated = self._total(query, where)
         offset = page * per_page
+        where, total, estimated = self._conditions(query, offset + per_page)
+        if sort == "id" and self._searched_alone(query):
+            return self._search_page(query.search, desc, page, per_page, total, estimated)
         if offset >= total and not estimated:
             return Page([], total, page, per_page, estimated)
         from_end = total - offset - per_page
@@ -463,20 +466,44 @@ class Repository:
         after = After.row(sort, desc, rows[-1]) if more and rows else None
         return Page(rows, total, page, per_page, estimated, after)
 
-    def _search_page(self, text: str, desc: bool, page: int, per_page: int) -> Page:
+    def _conditions(self, query: Query, reach: int) -> tuple[list[sa.ColumnElement[bool]], int, bool]:
+        """The query's WHERE clauses and (total, estimated), the cheapest way its search allows.
+
+        A search the full-text index narrows is counted there.  In another order
+        than the index's, its first `reach` rows are found by reading along the
+        sort field's index and looking for the words in each row, when matches
+        are common enough that at most WALK_LIMIT rows are read; rarer matches
+        are collected from the index and sorted.
+        """
+        if not self._searched_alone(query):
+            where = self.where(query)
+            return where, *self._total(query, where)
+        total, estimated = self._search_count(query.search)
+        walk = reach * self._stored_count() <= WALK_LIMIT * total
+        return (self.search.scan(query.search) if walk else self.where(query)), total, estimated
+
+    def _search_count(self, text: str) -> tuple[int, bool]:
+        """(matches, estimated) of a search the full-text index narrows, counted off the index.
+
+        Words too short for the index are looked for in the rows of its first
+        SEARCH_SCAN_LIMIT entries; if more entries follow, the count is a lower bound.
+        """
+        total, estimated = self._capped_count(self.search.matches(text, desc=False, within=SEARCH_SCAN_LIMIT))
+        if not estimated and not self.search.covers(text):
+            estimated = self._capped_count(self.search.entries(text), SEARCH_SCAN_LIMIT)[1]
+        return total, estimated
+
+    def _searched_alone(self, query: Query) -> bool:
+        return not query.filters and self.search.narrows(query.search)
+
+    def _search_page(
+        self, text: str, desc: bool, page: int, per_page: int, total: int, estimated: bool
+    ) -> Page:
         """A page of search results read off the full-text index in id order."""
-        matches = self.search.matches(text, desc)
-        capped = matches.limit(COUNT_LIMIT + 1).subquery()
-        found = int(
-            self.store.connection.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
-        )
-        wanted = matches.limit(per_page).offset(page * per_page).subquery()
+        wanted = self.search.matches(text, desc).limit(per_page).offset(page * per_page).subquery()
         order = self.table.c.id.desc() if desc else self.table.c.id.asc()
-        statement = (
-            sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.rowid))).order_by(order)
-        )
+        statement = sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.id))).order_by(order)
         rows = [self._row(r) for r in self.store.connection.execute(statement)]
-        total, estimated = min(found, COUNT_LIMIT), found > COUNT_LIMIT
         return self._numbered(rows, total, page, per_page, estimated, "id", desc)
 
     def _page_after(self, query: Query, after: After, per_page: int) -> Page:
@@ -487,8 +514,7 @@ class Repository:
         """
         if (after.sort, after.desc) != self.ordering(query):
             raise ValueError(f"{after} is a place in another order than the query's.")
-        where = self.where(query)
-        total, estimated = self._total(query, where)
+        where, total, estimated = self._conditions(query, per_page)
         order = self._order(after.sort, after.desc)
         rows: list[Row] = []
         for run in self._keyset(after):
@@ -539,10 +565,14 @@ class Repository:
         """(rows, estimated): the whole table from the count the kit keeps, else counted up to a limit."""
         if not query.narrowed:
             return self._stored_count(), False
-        capped = sa.select(sa.literal(1)).select_from(self.table).where(*where).limit(COUNT_LIMIT + 1)
-        found = self.store.connection.execute(sa.select(sa.func.count()).select_from(capped.subquery()))
-        rows = int(found.scalar_one())
-        return min(rows, COUNT_LIMIT), rows > COUNT_LIMIT
+        return self._capped_count(sa.select(sa.literal(1)).select_from(self.table).where(*where))
+
+    def _capped_count(self, statement: sa.Select[Any], limit: int | None = None) -> tuple[int, bool]:
+        """(rows, estimated): the rows counted up to `limit` (else COUNT_LIMIT), and whether more follow."""
+        limit = COUNT_LIMIT if limit is None else limit
+        capped = statement.limit(limit + 1).subquery()
+        rows = int(self.store.connection.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+        return min(rows, limit), rows > limit
 
     def _stored_count(self) -> int:
         counts = self.store.counts

@@ -7,6 +7,7 @@ and bulk loads each have a slow, obvious twin; these tests hold them equal.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -125,6 +126,57 @@ def test_a_middle_page_skips_rows_in_an_index_alone(app, products):
                 assert "COVERING INDEX" in plan, name
     finally:
         sa.event.remove(engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize("walk_limit", [0, 10**9], ids=["matches-sorted", "sort-index-walked"])
+@pytest.mark.parametrize(
+    ("text", "sort", "desc"),
+    [
+        ("tee", "price", False),
+        ("Kaffee ab", "name", True),
+        ("TEE x", "stock", False),
+        ("crème", "price", True),
+    ],
+)
+def test_a_sorted_search_walking_the_sort_index_finds_what_sorting_every_match_finds(
+    app, products, monkeypatch, walk_limit, text, sort, desc
+):
+    monkeypatch.setattr(storage, "WALK_LIMIT", walk_limit)
+    executed = []
+    sa.event.listen(products.store.db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    with app.app_context():
+        query = Query(search=text, sort=sort, desc=desc, per_page=4)
+        everything = [row["id"] for row in products.iterate(query)]
+        first = products.list(query)
+        assert first.total == len(everything) > 4
+        assert ("MATCH" in executed[-1]) == (walk_limit == 0 and products.search.indexed)
+        numbered = [r["id"] for n in range(first.pages) for r in products.list(replace(query, page=n)).rows]
+        assert numbered == everything
+        cursor, page = [], first
+        while page.after:
+            page = products.list(replace(query, after=page.after))
+            cursor += [r["id"] for r in page.rows]
+        assert [r["id"] for r in first.rows] + cursor == everything
+
+
+def test_a_search_with_short_words_counts_a_lower_bound_past_the_scan_limit(app, products, monkeypatch):
+    with app.app_context():
+        everything = [row["id"] for row in products.iterate(Query(search="tee x"))]
+        assert (
+            products.list(Query(search="tee x")).total,
+            products.list(Query(search="tee x")).estimated,
+        ) == (
+            len(everything),
+            False,
+        )
+        monkeypatch.setattr(storage, "SEARCH_SCAN_LIMIT", 10)
+        first = products.list(Query(search="tee x", per_page=4))
+        assert first.estimated == products.search.indexed and first.total <= len(everything)
+        seen, page = [], first
+        while page.rows:
+            seen += [r["id"] for r in page.rows]
+            page = products.list(Query(search="tee x", per_page=4, page=page.page + 1))
+        assert seen == everything
 
 
 def test_filtered_pages_read_backwards_too(app, products):
