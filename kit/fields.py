@@ -31,6 +31,7 @@ class Field:
     kind: ClassVar[str] = "text"
     operators: ClassVar[tuple[str, ...]] = ("eq", "ne", "contains", "startswith", "empty")
     sortable: ClassVar[bool] = True
+    searchable: ClassVar[bool] = True  # words can be looked for in it: text kinds
 
     def __init__(
         self,
@@ -58,6 +59,16 @@ class Field:
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         """The column type this kind is stored as."""
         return sa.UnicodeText()
+
+    def mistake(self) -> str | None:
+        """What is wrong with this declaration, as the end of a sentence, or None."""
+        if self.default is None or callable(self.default):
+            return None
+        try:
+            self.clean(self.default)
+        except FieldError as error:
+            return f"its default {self.default!r} is refused: {error}"
+        return None
 
     def clean(self, raw: Value) -> Value:
         """Return `raw` as this field's Python value, or raise FieldError."""
@@ -102,6 +113,9 @@ class Text(Field):
         super().__init__(name, **options)
         self.max_length = max_length
 
+    def mistake(self) -> str | None:
+        return length_mistake(self.max_length) or super().mistake()
+
     def parse(self, raw: Value) -> Value:
         value = super().parse(raw)
         if len(value) > self.max_length:
@@ -118,6 +132,9 @@ class LongText(Field):
     def __init__(self, name: str, *, max_length: int = 20_000, **options: Any) -> None:
         super().__init__(name, **options)
         self.max_length = max_length
+
+    def mistake(self) -> str | None:
+        return length_mistake(self.max_length) or super().mistake()
 
     def parse(self, raw: Value) -> Value:
         if not isinstance(raw, str):
@@ -175,10 +192,29 @@ class Integer(Field):
 
     kind = "integer"
     operators = NUMBER_OPERATORS
+    searchable = False
 
     def __init__(self, name: str, *, min: int | None = None, max: int | None = None, **options: Any) -> None:
         super().__init__(name, **options)
-        self.min, self.max = min, max
+        self.min, self.max = self.as_bound(min), self.as_bound(max)
+
+    def as_bound(self, value: Value) -> Value:
+        """A bound as a value of this kind (money's "0.50" as 0.50), or as given if it is none (mistake)."""
+        try:
+            return None if value is None else type(self)(self.name).parse(value)
+        except FieldError:
+            return value
+
+    def mistake(self) -> str | None:
+        twin = type(self)(self.name, label=self.label)  # unbounded
+        for bound, value in (("min", self.min), ("max", self.max)):
+            try:
+                twin.clean(value)
+            except FieldError as error:
+                return f"{bound} {value!r} is refused: {error}"
+        if self.min is not None and self.max is not None and self.min > self.max:
+            return f"min {self.format(self.min)} is above max {self.format(self.max)}."
+        return super().mistake()
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.BigInteger()
@@ -247,6 +283,7 @@ class Boolean(Field):
 
     kind = "boolean"
     operators = ("eq",)
+    searchable = False
     words = {
         "true": True,
         "yes": True,
@@ -291,6 +328,7 @@ class Date(Field):
 
     kind = "date"
     operators = NUMBER_OPERATORS
+    searchable = False
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Date()
@@ -314,6 +352,7 @@ class DateTime(Field):
 
     kind = "datetime"
     operators = NUMBER_OPERATORS
+    searchable = False
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.DateTime()
@@ -349,9 +388,18 @@ class Choice(Field):
     def __init__(self, name: str, options: Sequence[str | tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
         self.options: dict[str, str] = {}
+        self.odd = [option for option in options if not is_option(option)]  # told by mistake()
         for option in options:
-            value, label = option if isinstance(option, tuple) else (option, option)
-            self.options[value] = label.replace("_", " ").capitalize() if label == value else label
+            if is_option(option):
+                value, label = option if isinstance(option, tuple) else (option, option)
+                self.options[value] = label.replace("_", " ").capitalize() if label == value else label
+
+    def mistake(self) -> str | None:
+        if self.odd:
+            return f"{self.odd[0]!r} is not an option; give text or (value, label) pairs of text."
+        if not self.options:
+            return "a choice needs at least one option."
+        return super().mistake()
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Unicode(max(len(value) for value in self.options))
@@ -375,10 +423,16 @@ class Reference(Field):
 
     kind = "reference"
     operators = ("eq", "ne", "empty")
+    searchable = False
 
     def __init__(self, name: str, to: str | None = None, **options: Any) -> None:
         super().__init__(name, **options)
         self.to = to or name
+
+    def mistake(self) -> str | None:
+        if self.required and self.to == self.entity:
+            return "a required reference to its own entity leaves the first row nothing to refer to."
+        return super().mistake()
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.BigInteger()
@@ -393,6 +447,19 @@ class Reference(Field):
         if not 0 < value < 2**63:  # ids are positive 64-bit integers; larger ones crash the driver
             raise self.error("must be the id of a row.")
         return value
+
+
+def length_mistake(max_length: object) -> str | None:
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+        return f"max_length is {max_length!r}; give a whole number of characters, at least 1."
+    return None
+
+
+def is_option(option: object) -> bool:
+    """Text, or a (value, label) pair of texts."""
+    if isinstance(option, tuple):
+        return len(option) == 2 and all(isinstance(part, str) for part in option)
+    return isinstance(option, str)
 
 
 KINDS: dict[str, type[Field]] = {

@@ -7,12 +7,31 @@ import types
 from collections.abc import Iterable, Sequence
 
 from kit.errors import StartupError
-from kit.fields import Choice, Field, Reference
+from kit.fields import Field, Reference
 
 MANAGED = ("id", "created_at", "updated_at")
 """Columns the kit owns on every table; no declaration may use these names."""
 VERSION = "version"
 """The kit's own count of a row's saves, for refusing edits made from a stale copy; reserved too."""
+
+FORM_NAMES = (
+    "csrf_token",
+    "data",
+    "errors",
+    "form_errors",
+    "hidden_tag",
+    "is_submitted",
+    "meta",
+    "populate_obj",
+    "post_process",
+    "process",
+    "url",
+    "validate",
+    "validate_on_submit",
+)
+"""What the admin's forms already call their own (WTForms' and Flask-Admin's): not field names."""
+KIT_PATHS = ("docs", "session", "tokens", "users")
+"""Entity names taken by the kit's own pages, /api/<name> and /admin/<name>/."""
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
 
@@ -43,7 +62,7 @@ class Entity:
         self.public_read = public_read  # anyone may read its rows through the API
         self.fields: dict[str, Field] = {}
         self.label = label or name.replace("_", " ").capitalize()
-        self.plural = plural or f"{self.label}s"
+        self.plural = plural or plural_of(self.label)
         self.help = help
         self._declared = fields
         self._title, self._key, self.order = title, key, order
@@ -100,6 +119,8 @@ class Entity:
             raise DeclarationError(f"{where}: names are lower-case letters, digits and underscores.")
         if self.name.startswith("kit_") and not builtin:
             raise DeclarationError(f"{where}: the prefix 'kit_' is reserved for the kit.")
+        if self.name in KIT_PATHS:
+            raise DeclarationError(f"{where}: the name is taken by the kit's own /{self.name} pages.")
         self.fields = {}
         for field in self._declared:
             if not isinstance(field, Field):
@@ -113,11 +134,15 @@ class Entity:
                 )
             if field.name in (*MANAGED, VERSION):
                 raise DeclarationError(f"{where_field}: '{field.name}' is managed by the kit.")
+            if field.name in FORM_NAMES:
+                raise DeclarationError(f"{where_field}: the admin's forms use '{field.name}' themselves.")
+            if "__" in field.name:
+                raise DeclarationError(f"{where_field}: '__' in a name would read as a filter (price__gte).")
             if field.name in self.fields:
                 raise DeclarationError(f"{where_field}: declared twice.")
-            if isinstance(field, Choice) and not field.options:
-                raise DeclarationError(f"{where_field}: a choice needs at least one option.")
             field.entity = self.name
+            if mistake := field.mistake():
+                raise DeclarationError(f"{where_field}: {mistake}")
             self.fields[field.name] = field
         for option, names in (
             ("search", self._search),
@@ -128,11 +153,44 @@ class Entity:
         for option, name in (("title", self._title), ("key", self._key), ("order", self.sort[0])):
             if name is not None:
                 self._check_names(option, [name])
+        self._check_kinds()
+
+    def _check_kinds(self) -> None:
+        """Words are looked for in text fields only; lists sort by fields with an order."""
+        for option, names, verb in (
+            ("search", self._search, "searched"),
+            ("sortable", self._sortable, "sorted"),
+            ("order", [self.sort[0]], "sorted"),
+        ):
+            for name in names:
+                field = self.fields.get(name)
+                if field is None:
+                    fits = verb == "sorted"  # id, created_at and updated_at: sorted, never searched
+                else:
+                    fits = field.searchable if verb == "searched" else field.sortable
+                if not fits:
+                    kind = (
+                        f"{'an' if field.kind[0] in 'aeiou' else 'a'} {field.kind} field"
+                        if field
+                        else "one of the kit's own columns"
+                    )
+                    raise DeclarationError(
+                        f"Entity '{self.name}', {option}: '{name}' is {kind}, which can't be {verb}."
+                    )
 
     def _check_names(self, option: str, names: Iterable[str]) -> None:
         for name in names:
             if name not in self.fields and name not in MANAGED:
                 raise DeclarationError(f"Entity '{self.name}', {option}: there is no field '{name}'.")
+
+
+def plural_of(label: str) -> str:
+    """An English plural: category -> categories, box -> boxes, customer -> customers."""
+    if re.search(r"[^aeiou]y\Z", label):
+        return label[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)\Z", label):
+        return label + "es"
+    return label + "s"
 
 
 class Schema:
@@ -150,17 +208,29 @@ class Schema:
             self.entities[entity.name] = entity
         for entity in self.entities.values():
             for ref in entity.references:
+                where = f"Entity '{entity.name}', field '{ref.name}'"
                 if ref.to not in self.entities:
-                    raise DeclarationError(
-                        f"Entity '{entity.name}', field '{ref.name}': "
-                        f"there is no entity '{ref.to}' to refer to."
-                    )
+                    raise DeclarationError(f"{where}: there is no entity '{ref.to}' to refer to.")
+        for entity in self.entities.values():
+            self._check_titles(entity)
+
+    def _check_titles(self, entity: Entity) -> None:
+        """A row titled by a reference borrows the referred row's title: that chain must end."""
+        chain, current = [entity.name], entity
+        while isinstance(title := current.fields.get(current.title), Reference) and title.to != current.name:
+            current = self.entities[title.to]
+            if current.name in chain:
+                circle = " -> ".join((*chain[chain.index(current.name) :], current.name))
+                raise DeclarationError(
+                    f"Entity '{entity.name}', title: rows would borrow their titles in a circle ({circle})."
+                )
+            chain.append(current.name)
 
     @classmethod
     def from_module(cls, module: types.ModuleType, builtins: Iterable[Entity] = ()) -> Schema:
-        """Every Entity defined at the top of a models module, in the order written."""
-        declared = [value for value in vars(module).values() if isinstance(value, Entity)]
-        return cls(declared, builtins)
+        """Every Entity defined at the top of a models module, in the order written (once per entity)."""
+        declared = {id(value): value for value in vars(module).values() if isinstance(value, Entity)}
+        return cls(declared.values(), builtins)
 
     @property
     def declared(self) -> list[Entity]:

@@ -25,7 +25,7 @@ from kit.fields import (
     Text,
     Url,
 )
-from kit.schema import DeclarationError, Entity, Schema
+from kit.schema import FORM_NAMES, KIT_PATHS, DeclarationError, Entity, Schema
 from tests import unusual_models
 
 MODEL_SETS = {"shop": models, "unusual": unusual_models}
@@ -194,6 +194,90 @@ MISTAKES: list = [
 ]
 
 
+MISTAKES += [
+    pytest.param(
+        lambda: [Entity("x", Choice("n", [1, 2, 3]))],
+        "Entity 'x', field 'n': 1 is not an option; give text or (value, label) pairs of text.",
+        id="choice-of-numbers",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Integer("n", min=10, max=1))],
+        "Entity 'x', field 'n': min 10 is above max 1.",
+        id="min-above-max",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Money("price", min="abc"))],
+        "Entity 'x', field 'price': min 'abc' is refused: Price must be an amount like 12.50.",
+        id="money-bound-not-an-amount",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Integer("n", default="abc"))],
+        "Entity 'x', field 'n': its default 'abc' is refused: N must be a whole number.",
+        id="default-of-another-kind",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Choice("c", ["a"], default="z"))],
+        "Entity 'x', field 'c': its default 'z' is refused: C must be one of: a.",
+        id="default-not-an-option",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t", max_length=0))],
+        "Entity 'x', field 't': max_length is 0; give a whole number of characters, at least 1.",
+        id="no-room-for-text",
+    ),
+    pytest.param(
+        lambda: [Entity("node", Reference("parent", to="node", required=True))],
+        "Entity 'node', field 'parent': a required reference to its own entity leaves the first row "
+        "nothing to refer to.",
+        id="required-self-reference",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("a"), Text("a__contains"))],
+        "Entity 'x', field 'a__contains': '__' in a name would read as a filter (price__gte).",
+        id="double-underscore",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("name"), Integer("n"), search=("name", "n"))],
+        "Entity 'x', search: 'n' is an integer field, which can't be searched.",
+        id="search-a-number",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("name"), search=("id",))],
+        "Entity 'x', search: 'id' is one of the kit's own columns, which can't be searched.",
+        id="search-the-id",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("name"), LongText("body"), order="body")],
+        "Entity 'x', order: 'body' is a longtext field, which can't be sorted.",
+        id="order-by-long-text",
+    ),
+    pytest.param(
+        lambda: [
+            Entity("a", Reference("b"), title="b"),
+            Entity("b", Reference("a"), title="a"),
+        ],
+        "Entity 'a', title: rows would borrow their titles in a circle (a -> b -> a).",
+        id="titles-in-a-circle",
+    ),
+    *(
+        pytest.param(
+            lambda name=name: [Entity("x", Text(name))],
+            f"Entity 'x', field '{name}': the admin's forms use '{name}' themselves.",
+            id=f"form-{name}",
+        )
+        for name in FORM_NAMES
+    ),
+    *(
+        pytest.param(
+            lambda name=name: [Entity(name, Text("name"))],
+            f"Entity '{name}': the name is taken by the kit's own /{name} pages.",
+            id=f"kit-path-{name}",
+        )
+        for name in KIT_PATHS
+    ),
+]
+
+
 @pytest.mark.parametrize(("declare", "message"), MISTAKES)
 def test_declaration_mistake_is_one_sentence_naming_entity_and_field(
     declare: Callable[[], list[Entity]], message: str
@@ -239,6 +323,43 @@ def test_field_name_must_be_lower_case_letters_digits_and_underscores(name: str)
     assert refusal(Entity("customer", Text(name, label="Name"))) == (
         f"Entity 'customer', field '{name}': names are lower-case letters, digits and underscores."
     )
+
+
+def test_the_reserved_field_names_cover_every_name_the_admin_form_uses() -> None:
+    from kit.admin import AdminForm
+
+    public = {name for name in dir(AdminForm) if not name.startswith("_")}
+    assert public - set(FORM_NAMES) == {"Meta"}  # not a valid field name anyway
+
+
+def test_the_reserved_entity_names_cover_the_kits_own_paths(app) -> None:
+    taken = set()
+    for rule in app.url_map.iter_rules():
+        parts = rule.rule.strip("/").split("/")
+        if parts[0] in ("api", "admin") and len(parts) > 1 and "<" not in parts[1]:
+            taken.add(parts[1].removesuffix(".json"))
+    entities = {entity.name for entity in app.extensions["kit.store"].schema}
+    assert taken - entities - {"static", "openapi"} == set(KIT_PATHS)
+
+
+def test_an_entity_bound_to_two_names_in_models_is_declared_once() -> None:
+    module = ModuleType("aliased")
+    module.customer = module.client = Entity("customer", Text("name"))
+    assert names(Schema.from_module(module)) == ["customer"]
+
+
+@pytest.mark.parametrize(
+    ("label", "plural"),
+    [
+        ("Category", "Categories"),
+        ("Box", "Boxes"),
+        ("Address", "Addresses"),
+        ("Day", "Days"),
+        ("Order", "Orders"),
+    ],
+)
+def test_the_default_plural_follows_english_endings(label: str, plural: str) -> None:
+    assert Entity("x", label=label).plural == plural
 
 
 def test_names_may_be_sql_keywords_and_up_to_63_characters() -> None:
