@@ -31,6 +31,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.utils import secure_filename
 from wtforms import (
     BooleanField,
@@ -45,7 +46,7 @@ from wtforms import (
 )
 
 from kit import security, tokens
-from kit.auth import MIN_PASSWORD, hash_password
+from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
 from kit.schema import VERSION
@@ -344,6 +345,23 @@ def role() -> str | None:
     return g.kit_role
 
 
+def forget_off_site_return() -> None:
+    """Drop a `url=` (where a page returns to) that isn't a path on this site: the page returns to its list.
+
+    Flask-Admin's own check resolves "http:evil.example" against this host and lets it
+    through, and browsers then leave for evil.example; the login's check is stricter.
+    """
+    if all(is_local(target) for target in request.values.getlist("url")):
+        return
+    kept = []
+    for source in (request.args, request.form):
+        values = MultiDict(source)
+        values.poplist("url")
+        kept.append(ImmutableMultiDict(values))
+    request.args, request.form = kept
+    request.values = CombinedMultiDict(kept)
+
+
 class SecureView:
     """Every admin URL needs a logged-in user; the login page says why."""
 
@@ -405,6 +423,7 @@ class EntityView(SecureView, BaseModelView):
     }
 
     def _run_view(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        forget_off_site_return()
         response = super()._run_view(fn, *args, **kwargs)
         flashes = session.get("_flashes")
         if flashes:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from urllib.parse import quote
 
 import pytest
 from markupsafe import escape
 
 from kit import fake
-from tests.conftest import MODEL_SETS, csrf_token, log_in, make_app
+from kit.auth import save_user
+from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app
 from tests.test_admin import fill_references, page_text
 from tests.test_security_accounts_roles import EVERY_ENTITY, open_entity
 
@@ -188,7 +191,19 @@ OFF_SITE = [
     "javascript:alert(1)",
     "java\tscript:alert(1)",
     "https:evil.example",
+    "http:evil.example",  # Flask-Admin reads these as paths on this host; browsers leave for evil
+    "http:/evil.example",
+    "https:/evil.example",
 ]
+
+
+SITES = ("http://localhost", "https://localhost")
+
+
+def assert_stays_here(location: str, where: str) -> None:
+    """A redirect to a path on this site, never to another host or a script."""
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), (where, location)
+    assert "evil" not in location and "javascript" not in location, (where, location)
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
@@ -205,10 +220,48 @@ def test_admin_return_urls_never_lead_off_the_site(app, admin_client, target):
     for path, data in posts:
         response = admin_client.post(path, data={**data, "csrf_token": token})
         assert response.status_code == 302, path
-        location = response.headers["Location"]
-        assert location.startswith("/") and not location.startswith(("//", "/\\")), (path, location)
-        assert "evil" not in location and "javascript" not in location, (path, location)
+        assert_stays_here(response.headers["Location"], path)
     response = admin_client.post(
         "/admin/category/delete/", data={"id": 999, "url": target, "csrf_token": token}
     )
     assert "evil" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_admin_pages_opened_with_a_return_url_never_lead_off_the_site(app, target):
+    admin, viewer = log_in(app), log_in(app, "viewer")
+    url = quote(target, safe="")
+    gets = [
+        (admin, f"/admin/category/details/?id=0&url={url}"),  # a row that doesn't exist
+        (admin, f"/admin/category/edit/?url={url}"),  # no id at all
+        (admin, f"/admin/users/details/?id=0&url={url}"),
+        (admin, f"/admin/tokens/edit/?id=1&url={url}"),  # tokens are never edited
+        (viewer, f"/admin/category/new/?url={url}"),  # a role that can't create
+    ]
+    for (client, path), site in itertools.product(gets, SITES):  # Flask-Admin checks the scheme too
+        response = client.get(path, base_url=site)
+        assert response.status_code == 302, path
+        assert_stays_here(response.headers["Location"], path)
+    for path, site in itertools.product(
+        ("/admin/category/new/", "/admin/users/new/", "/admin/tokens/new/"), SITES
+    ):
+        page = admin.get(f"{path}?url={url}", base_url=site)
+        assert page.status_code == 200, path
+        links = re.findall(r'<a href="([^"]*)"[^>]*>\s*(Cancel|List)', page.text)
+        assert {text for _, text in links} == {"Cancel", "List"}, path
+        for href, _ in links:
+            assert_stays_here(href, path)
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_return_url_carried_through_the_login_never_leads_off_the_site(app, client, target):
+    with app.app_context():
+        save_user("viewer@example.com", PASSWORD, "viewer")
+    wanted = f"/admin/category/details/?id=0&url={quote(target, safe='')}"
+    token = csrf_token(client, "/login")
+    form = {"email": "viewer@example.com", "password": PASSWORD, "csrf_token": token}
+    response = client.post(f"/login?next={quote(wanted, safe='')}", data=form)
+    assert response.headers["Location"] == wanted
+    response = client.get(wanted)
+    assert response.status_code == 302
+    assert_stays_here(response.headers["Location"], wanted)
