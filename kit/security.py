@@ -87,12 +87,18 @@ def account_key(email: str) -> str:
 
 
 def address_key() -> str:
-    """The client's address; IPv6 clients by their /64, which one household or server holds."""
+    """The client's address; IPv6 clients by their /64, which one household or server holds.
+
+    A server listening on both stacks sees an IPv4 client as ::ffff:1.2.3.4: that is the
+    IPv4 address, not a share of the ::/64 every IPv4 client would then count against.
+    """
     address = request.remote_addr or "unknown"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)

@@ -221,6 +221,19 @@ def test_ipv6_clients_are_counted_by_their_64_block(throttled):
     assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="2001:db8:1:3::1").status_code == 302
 
 
+def test_ipv4_clients_on_a_dual_stack_socket_are_counted_by_their_own_address(throttled):
+    # a server listening on [::] sees 203.0.113.7 as ::ffff:203.0.113.7
+    for n in range(LIMIT * security.PER_ADDRESS):
+        attempt(throttled.test_client(), f"guess{n}@example.com", "wrong!", address=f"::ffff:{ADDRESS}")
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address=ADDRESS).status_code == 429
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="::ffff:192.0.2.1").status_code == 302
+    with throttled.app_context():
+        addresses = {
+            row["address"] for row in throttled.extensions["kit.store"]["kit_login_failure"].iterate()
+        }
+    assert addresses == {ADDRESS}
+
+
 def test_every_worker_counts_the_same_failures(tmp_path):
     # two apps on one database file are what two gunicorn workers are
     first = make_app(tmp_path, LOGIN_ATTEMPTS=LIMIT)
