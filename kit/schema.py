@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import types
 from collections.abc import Iterable, Sequence
@@ -34,6 +35,14 @@ KIT_PATHS = ("docs", "session", "tokens", "users")
 """Entity names taken by the kit's own pages, /api/<name> and /admin/<name>/."""
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
+
+
+def relation_name(*parts: str) -> str:
+    """A table or index name made of `parts`; past PostgreSQL's 63 bytes it ends in a hash of the whole."""
+    name = "_".join(parts)
+    if len(name) <= 63:  # declared names are ASCII: a byte a letter
+        return name
+    return f"{name[:54]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
 class DeclarationError(StartupError):

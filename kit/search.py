@@ -18,6 +18,8 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from kit.schema import relation_name
+
 TRIGRAM = 3
 
 
@@ -166,11 +168,22 @@ class Search:
             schema = "public"
         table = self.quoted(self.table.name)
         for name in self.fields:
-            index = self.quoted(f"kit_trgm_{self.table.name}_{name}"[:63])
+            index = self.quoted(relation_name("kit_trgm", self.table.name, name))
             conn.exec_driver_sql(
                 f"CREATE INDEX IF NOT EXISTS {index} ON {table} "
                 f"USING gin ({self.quoted(name)} {self.quoted(schema)}.gin_trgm_ops)"
             )
+
+    def relation_names(self) -> list[str]:
+        """The tables (FTS5's own among them) and indexes this search makes, on either database."""
+        if not self.fields:
+            return []
+        shadows = [f"{self.index}_{part}" for part in ("data", "idx", "config", "docsize", "content")]
+        return [
+            self.index,
+            *shadows,
+            *(relation_name("kit_trgm", self.table.name, name) for name in self.fields),
+        ]
 
     def drop(self, conn: sa.Connection) -> None:
         self.drop_triggers(conn)

@@ -34,7 +34,7 @@ from flask import Flask, current_app
 
 from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
 from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
-from kit.schema import VERSION, DeclarationError, Entity, Schema
+from kit.schema import VERSION, DeclarationError, Entity, Schema, relation_name
 from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
 
@@ -161,6 +161,12 @@ class Database(dataset.Database):
         return conn
 
 
+def shorter(found: Any, wanted: Any) -> bool:
+    """Whether a column type found in the database holds shorter text than the one wanted."""
+    found_length, wanted_length = getattr(found, "length", None), getattr(wanted, "length", None)
+    return bool(found_length and wanted_length and found_length < wanted_length)
+
+
 def register_functions(connection: sqlite3.Connection, record: Any) -> None:
     """SQL functions the kit's queries use on SQLite, on each new connection."""
     connection.create_function("kit_lower", 1, lower_text, deterministic=True)
@@ -224,6 +230,19 @@ class Store:
             sa.Column("rows", sa.BigInteger, nullable=False),
         )
         self.repositories = {entity.name: Repository(self, entity) for entity in schema}
+        self.check_names()
+
+    def check_names(self) -> None:
+        """No two entities make a table or index of one name (`a`.`b_c` and `a_b`.`c` would: ix_a_b_c)."""
+        owners: dict[str, str] = {}
+        for repo in self:
+            for name in sorted(repo.relation_names()):
+                owner = owners.setdefault(name, repo.name)
+                if owner != repo.name:
+                    raise DeclarationError(
+                        f"Entities '{owner}' and '{repo.name}' would both make a table or index "
+                        f"named '{name}'; rename one of them."
+                    )
 
     def __getitem__(self, name: str) -> Repository:
         try:
@@ -338,19 +357,39 @@ class Repository:
     # -- schema --------------------------------------------------------------
 
     def sync(self, conn: sa.Connection, inspector: sa.Inspector | None) -> None:
-        """Create the table, add missing columns, add missing indexes."""
+        """Create the table, add missing columns and indexes, follow changed declarations."""
         if inspector is None:
             self.table.create(conn)
-            present: set[str] = {c.name for c in self.table.columns}
             indexes: dict[str, Any] = {}
         else:
-            present = {c["name"] for c in inspector.get_columns(self.name)}
+            self.sync_columns(conn, {c["name"]: c["type"] for c in inspector.get_columns(self.name)})
             indexes = {i["name"]: i for i in inspector.get_indexes(self.name)}
-            name = conn.dialect.identifier_preparer.format_table(self.table)
-            for column in self.table.columns:
-                if column.name not in present:
-                    spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
-                    conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {spec}")
+        self.sync_indexes(conn, indexes)
+        self.search.sync(conn)
+        counts = self.store.counts
+        if conn.execute(sa.select(counts.c.rows).where(counts.c.entity == self.name)).first() is None:
+            rows = conn.execute(sa.select(sa.func.count()).select_from(self.table)).scalar_one()
+            conn.execute(counts.insert().values(entity=self.name, rows=rows))
+
+    def sync_columns(self, conn: sa.Connection, present: dict[str, Any]) -> None:
+        """Add the columns of new fields; on PostgreSQL widen those made for shorter text (a new choice)."""
+        quote = conn.dialect.identifier_preparer.quote
+        table = conn.dialect.identifier_preparer.format_table(self.table)
+        for column in self.table.columns:
+            found = present.get(column.name)
+            if found is None:
+                spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}")
+            elif not self.store.is_sqlite and shorter(found, column.type):
+                wider = column.type.compile(conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {quote(column.name)} TYPE {wider}")
+
+    def sync_indexes(self, conn: sa.Connection, indexes: dict[str, Any]) -> None:
+        """Make missing indexes, remake those ordered the old way, drop those of fields no longer unique."""
+        for f in self.fields.values():
+            former = relation_name("ux", self.name, f.name)
+            if not f.unique and former in indexes:  # it would go on refusing saves
+                conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(former)}")
         for index in self.indexes(conn.dialect.name):
             if index.name in indexes and not self.sorted_alike(index, indexes[index.name]):
                 index.drop(conn)  # made before lists ordered NULL first on PostgreSQL
@@ -364,11 +403,6 @@ class Repository:
                         f"Entity '{self.name}', field '{column}': can't be unique, "
                         "existing rows share a value."
                     ) from None
-        self.search.sync(conn)
-        counts = self.store.counts
-        if conn.execute(sa.select(counts.c.rows).where(counts.c.entity == self.name)).first() is None:
-            rows = conn.execute(sa.select(sa.func.count()).select_from(self.table)).scalar_one()
-            conn.execute(counts.insert().values(entity=self.name, rows=rows))
 
     @staticmethod
     def sorted_alike(index: sa.Index, found: Any) -> bool:
@@ -385,20 +419,34 @@ class Repository:
         also gets an index of ids alone: its rows are stored in id order, but a page in the
         middle of a million skips half of them, and the narrow index skips them four times faster.
         """
-        entity, c = self.entity, self.table.c
+        c = self.table.c
         sqlite = dialect == "sqlite"
-        wanted = [sa.Index(f"ix_{self.name}_id", c.id)] if sqlite else []
+        wanted = [sa.Index(relation_name("ix", self.name, "id"), c.id)] if sqlite else []
 
         def key(name: str) -> Any:  # in the order lists read it: see _order
             return c[name] if sqlite else c[name].asc().nulls_first()
 
-        for f in entity.fields.values():
-            if f.unique:
-                wanted.append(sa.Index(f"ux_{self.name}_{f.name}", key(f.name), unique=True))
+        for name, field, unique in self.index_plan():
+            wanted.append(
+                sa.Index(name, key(field), unique=True) if unique else sa.Index(name, key(field), c.id)
+            )
+        return wanted
+
+    def index_plan(self) -> list[tuple[str, str, bool]]:
+        """(name, field, unique) of the index each unique, sortable or reference field gets."""
+        entity = self.entity
+        plan = [
+            (relation_name("ux", self.name, f.name), f.name, True) for f in entity.fields.values() if f.unique
+        ]
         for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
             if not self.fields[name].unique:
-                wanted.append(sa.Index(f"ix_{self.name}_{name}", key(name), c.id))
-        return wanted
+                plan.append((relation_name("ix", self.name, name), name, False))
+        return plan
+
+    def relation_names(self) -> set[str]:
+        """Every table and index this entity makes, on either database."""
+        indexes = [relation_name("ix", self.name, "id"), *(name for name, _, _ in self.index_plan())]
+        return {self.name, *indexes, *self.search.relation_names()}
 
     # -- reading -------------------------------------------------------------
 
@@ -974,9 +1022,15 @@ def init_app(app: Flask, models: types.ModuleType) -> Store:
     kit_store = Store(app.config["DATABASE_URL"], schema, pool=app.config["DATABASE_POOL"])
     try:
         kit_store.sync()
-    except sa.exc.DBAPIError as error:
-        kit_store.close()
-        raise StartupError(unreachable(kit_store.url, error)) from None
+    except BaseException as error:
+        kit_store.close()  # a failed start leaves no connection open
+        if isinstance(error, sa.exc.ProgrammingError | sa.exc.IntegrityError):
+            raise StartupError(
+                f"The database refused the tables models.py declares ({reason(error)})."
+            ) from None
+        if isinstance(error, sa.exc.DBAPIError):
+            raise StartupError(unreachable(kit_store.url, error)) from None
+        raise
     kit_store.release()
     app.extensions["kit.store"] = kit_store
     app.teardown_appcontext(lambda error: kit_store.release())
@@ -985,13 +1039,18 @@ def init_app(app: Flask, models: types.ModuleType) -> Store:
 
 def unreachable(url: sa.URL, error: sa.exc.DBAPIError) -> str:
     """Why the database at `url` can't be used, in one sentence without its password."""
-    reason = str(error.orig).strip().splitlines()[0].rstrip(".")
     if url.get_backend_name() == "sqlite":
         return (
-            f"DATABASE_URL's SQLite file {url.database} can't be opened ({reason}); is its folder writable?"
+            f"DATABASE_URL's SQLite file {url.database} can't be opened ({reason(error)}); "
+            "is its folder writable?"
         )
     where = url.render_as_string(hide_password=True)
-    return f"DATABASE_URL {where} can't be reached ({reason}); check it and that the server runs."
+    return f"DATABASE_URL {where} can't be reached ({reason(error)}); check it and that the server runs."
+
+
+def reason(error: sa.exc.DBAPIError) -> str:
+    """The database's own first line about an error."""
+    return str(error.orig).strip().splitlines()[0].rstrip(".")
 
 
 def store() -> Store:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 from decimal import Decimal
 
 import pytest
 
 from kit import fake
+from kit.declare import Choice, Entity, Integer, Text
 from kit.errors import Conflict, InUse, NotFound, ValidationError
-from kit.store import Filter, Query
+from kit.schema import DeclarationError
+from kit.store import STORES, Filter, Query
 from tests.conftest import MODEL_SETS, make_app
 from tests.test_admin import fill_references
 
@@ -272,6 +275,85 @@ def test_adding_a_field_keeps_rows_and_removing_one_keeps_its_data(tmp_path):
         raw = app.extensions["kit.store"].connection.exec_driver_sql("select body from note")
         assert raw.fetchall() == [("kept",)]
     app.extensions["kit.store"].close()
+
+
+def restart(tmp_path, *entities):
+    """The app started again on the same database, with `entities` as models.py."""
+    module = types.ModuleType("models_now")
+    for entity in entities:
+        setattr(module, entity.name, entity)
+    return make_app(tmp_path, module)
+
+
+def test_a_field_no_longer_unique_takes_repeated_values_after_a_restart(tmp_path):
+    app = restart(tmp_path, Entity("note", Text("title", unique=True)))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Zwei"})
+    app.extensions["kit.store"].close()
+    app = restart(tmp_path, Entity("note", Text("title")))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Zwei"})
+        assert [r["title"] for r in app.extensions["kit.store"]["note"].list().rows] == ["Zwei", "Zwei"]
+    app.extensions["kit.store"].close()
+
+
+def test_a_longer_choice_added_later_can_be_saved(tmp_path):
+    app = restart(tmp_path, Entity("parcel", Choice("status", ["new", "paid"])))
+    app.extensions["kit.store"].close()
+    app = restart(tmp_path, Entity("parcel", Choice("status", ["new", "paid", "delivered"])))
+    with app.app_context():
+        assert app.extensions["kit.store"]["parcel"].create({"status": "delivered"})["status"] == "delivered"
+    app.extensions["kit.store"].close()
+
+
+def test_names_past_63_characters_make_indexes_on_every_database(tmp_path):
+    renewal = Entity(
+        "customer_subscription_renewal",
+        Text("last_notification_sent_to_address", unique=True),
+        Integer("number_of_reminders_sent_so_far"),
+        sortable=("number_of_reminders_sent_so_far",),
+    )
+    app = restart(tmp_path, renewal)
+    with app.app_context():
+        repo = app.extensions["kit.store"]["customer_subscription_renewal"]
+        repo.create(
+            {"last_notification_sent_to_address": "a@example.com", "number_of_reminders_sent_so_far": 2}
+        )
+        with pytest.raises(Conflict):
+            repo.create({"last_notification_sent_to_address": "a@example.com"})
+        indexes = {i["name"] for i in app.extensions["kit.store"].db.inspect.get_indexes(repo.name)}
+        assert all(len(name) <= 63 for name in indexes) and len(indexes) >= 2
+    app.extensions["kit.store"].close()
+
+
+@pytest.mark.parametrize(
+    ("entities", "name"),
+    [
+        ((Entity("a", Text("b_c")), Entity("a_b", Text("c"))), "ix_a_b_c"),
+        ((Entity("x", Text("name")), Entity("x_data", Text("name"))), "kit_search_x_data"),
+        ((Entity("ix_a_name", Integer("n")), Entity("a", Text("name"))), "ix_a_name"),
+    ],
+)
+def test_two_entities_that_would_make_one_table_or_index_are_refused(tmp_path, entities, name):
+    with pytest.raises(DeclarationError) as refused:
+        restart(tmp_path, *entities)
+    first, second = (entity.name for entity in entities)
+    assert str(refused.value) == (
+        f"Entities '{first}' and '{second}' would both make a table or index named '{name}'; "
+        "rename one of them."
+    )
+
+
+def test_a_failed_start_leaves_no_store_open(tmp_path):
+    app = restart(tmp_path, Entity("note", Text("title")))
+    with app.app_context():
+        for _ in range(2):
+            app.extensions["kit.store"]["note"].create({"title": "Zwei"})
+    app.extensions["kit.store"].close()
+    before = set(STORES)
+    with pytest.raises(DeclarationError, match="can't be unique"):
+        restart(tmp_path, Entity("note", Text("title", unique=True)))
+    assert set(STORES) == before
 
 
 def test_start_up_makes_typed_columns_and_indexes(app):
