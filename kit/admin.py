@@ -599,8 +599,8 @@ class EntityView(SecureView, BaseModelView):
         return Response(stream_with_context(generate()), headers=headers, mimetype="text/csv")
 
     # -- writing --
-    def user_data(self, form: Form) -> dict[str, Any]:
-        """The values to save from a submitted form."""
+    def user_data(self, form: Form, model: Row | None = None) -> dict[str, Any]:
+        """The values to save from a submitted form; `model` is the row it changes, if any."""
         return form_data(form, self.repo)
 
     def create_model(self, form: Form) -> Row | bool:
@@ -613,7 +613,8 @@ class EntityView(SecureView, BaseModelView):
     def update_model(self, form: Form, model: Row) -> bool:
         version, seen = read_opened_copy(form)
         try:
-            model.update(self.repo.update(model["id"], self.user_data(form), version, seen, self.sets_hidden))
+            data = self.user_data(form, model)
+            model.update(self.repo.update(model["id"], data, version, seen, self.sets_hidden))
         except Changed as error:
             show_changed(form, error, self.repo)
             return False
@@ -776,14 +777,20 @@ class UserView(EntityView):
             return False
         return super().create_model(form)
 
-    def user_data(self, form: Form) -> dict[str, Any]:
+    def user_data(self, form: Form, model: Row | None = None) -> dict[str, Any]:
         data = form_data(form, self.repo)
         password = form.password.data or ""
         if password:
             if len(password) < MIN_PASSWORD:
                 raise ValidationError({"password": f"Password must have at least {MIN_PASSWORD} characters."})
-            # A new password also ends every session of that user.
-            data.update(password_hash=hash_password(password), session_token=secrets.token_hex(16))
+            data["password_hash"] = hash_password(password)
+        # A new password, a deactivation or a new role ends every session of that user:
+        # a cookie copied before stays dead once they are active again.
+        role_or_access = model is not None and (
+            not data.get("active", True) or data.get("role", model["role"]) != model["role"]
+        )
+        if password or role_or_access:
+            data["session_token"] = secrets.token_hex(16)
         return data
 
     # nobody changes their own role or shuts themselves out: another admin has to

@@ -128,23 +128,42 @@ def test_forged_session_cookie_opens_nothing(app, secret, user_id):
     assert client.get("/admin/").status_code == 302
 
 
-def test_old_cookie_dies_when_an_admin_sets_a_new_password(app, admin_client):
+def save_in_admin(app: Flask, admin_client: FlaskClient, email: str, **values: str) -> None:
+    """Save the user with this email through the admin's edit form, as an editor by default."""
+    with app.app_context():
+        row = app.extensions["kit.store"]["kit_user"].find("email", email)
+    token = csrf_token(admin_client, "/admin/users/")
+    data = {"email": email, "role": "editor", "active": "y", "csrf_token": token, **values}
+    data = {name: value for name, value in data.items() if value}  # an unticked box is not sent
+    assert admin_client.post(f"/admin/users/edit/?id={row['id']}", data=data).status_code == 302
+
+
+def replays(app: Flask, cookie: str) -> bool:
+    """Whether a copy of this session cookie still opens the admin."""
+    replayed = app.test_client()
+    replayed.set_cookie("session", cookie)
+    return is_logged_in(replayed)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"password": "ein neues Passwort"}, {"active": ""}, {"role": "viewer"}],
+    ids=["new password", "deactivated", "new role"],
+)
+def test_old_cookie_dies_when_an_admin_changes_password_access_or_role(app, admin_client, change):
     victim = log_in(app, "editor", email=EMAIL)
     old_cookie = victim.get_cookie("session").value
-    with app.app_context():
-        row = app.extensions["kit.store"]["kit_user"].find("email", EMAIL)
-    token = csrf_token(admin_client, "/admin/users/")
-    data = {
-        "email": EMAIL,
-        "role": "editor",
-        "active": "y",
-        "password": "ein neues Passwort",
-        "csrf_token": token,
-    }
-    assert admin_client.post(f"/admin/users/edit/?id={row['id']}", data=data).status_code == 302
-    replayed = app.test_client()
-    replayed.set_cookie("session", old_cookie)
-    assert not is_logged_in(replayed)
+    save_in_admin(app, admin_client, EMAIL, **change)
+    assert not replays(app, old_cookie)
+    save_in_admin(app, admin_client, EMAIL)  # an active editor again
+    assert not replays(app, old_cookie)
+    assert is_logged_in(log_in(app, "editor", email=EMAIL))
+
+
+def test_saving_a_user_unchanged_keeps_their_session(app, admin_client):
+    victim = log_in(app, "editor", email=EMAIL)
+    save_in_admin(app, admin_client, EMAIL, name="Zoë")
+    assert is_logged_in(victim)
 
 
 def test_logged_in_pages_are_not_kept_by_caches(admin_client):
