@@ -10,6 +10,7 @@ writing it back the same way.  On PostgreSQL, pg_dump and pg_restore do this.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -26,6 +27,17 @@ POSTGRES_HINT = (
 )
 
 
+def folder(app: Flask) -> Path:
+    """Where `flask backup` writes when given no path: the instance folder's backups/."""
+    return Path(app.instance_path) / "backups"
+
+
+def copies(app: Flask) -> list[Path]:
+    """The files in the backups folder, by name."""
+    where = folder(app)
+    return sorted(path for path in where.iterdir() if path.is_file()) if where.is_dir() else []
+
+
 def sqlite_path(kit_store: Store) -> Path:
     """The SQLite file of the store, or a ClickException saying what to use instead."""
     if not kit_store.is_sqlite:
@@ -34,8 +46,14 @@ def sqlite_path(kit_store: Store) -> Path:
 
 
 def backup(kit_store: Store, target: Path) -> None:
-    """Copy the live database to `target`, consistent however many write meanwhile."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy the live database to `target`, consistent however many write meanwhile.
+
+    The copy holds every password hash, so it is its owner's alone (0600) from its
+    first byte, and so is a folder made for it (0700).
+    """
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+    target.chmod(0o600)  # an older file written over keeps its mode otherwise
     source = kit_store.db.engine.raw_connection()
     try:
         with closing(sqlite3.connect(target)) as copy:
@@ -82,7 +100,7 @@ def backup_command(path: Path | None) -> None:
     live = sqlite_path(kit_store)
     if path is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = Path(current_app.instance_path) / "backups" / f"{live.stem}-{stamp}.db"
+        path = folder(current_app) / f"{live.stem}-{stamp}.db"
     if path.resolve() == live.resolve():
         raise click.ClickException(f"{path} is the live database; name another file.")
     backup(kit_store, path)

@@ -23,7 +23,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask.cli import with_appcontext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kit import config
+from kit import backup, config
 from kit.errors import TooManyAttempts
 from kit.store import Filter, Query, Repository, store, utcnow
 
@@ -192,11 +192,12 @@ def check_cookies(app: Flask) -> list[str]:
 
 
 def check_files(app: Flask) -> list[str]:
-    """The database, .env and the source are neither served nor readable by other users."""
+    """The database, its backups, .env and the source are neither served nor readable by other users."""
     problems = []
     served = [Path(folder).resolve() for folder in static_folders(app)]
     database = config.sqlite_path(app.config["DATABASE_URL"])
-    for path in (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key"):
+    private = (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key")
+    for path in (*private, *backup.copies(app)):
         if path is None or not path.exists():
             continue
         name = shown(app, path)
@@ -212,6 +213,15 @@ def check_files(app: Flask) -> list[str]:
                     f"{shown(app, path)} is served to anyone as a static file: move it out of {where}."
                 )
     return problems
+
+
+def check_backups_folder(app: Flask) -> list[str]:
+    """The folder `flask backup` writes to opens to its owner only (its copies are in check_files)."""
+    folder = backup.folder(app)
+    if not folder.is_dir() or not folder.stat().st_mode & stat.S_IRWXO:
+        return []
+    name = shown(app, folder)
+    return [f"{name} can be opened by every user of this machine: run `chmod 700 {name}`."]
 
 
 def shown(app: Flask, path: Path) -> str:
@@ -233,7 +243,7 @@ def check_users(app: Flask) -> list[str]:
     ]
 
 
-CHECKS: tuple[Check, ...] = (check_settings, check_cookies, check_files, check_users)
+CHECKS: tuple[Check, ...] = (check_settings, check_cookies, check_files, check_backups_folder, check_users)
 
 
 def deploy_problems(app: Flask) -> list[str]:

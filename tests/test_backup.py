@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +60,36 @@ def test_a_backup_without_a_path_goes_to_the_instance_folder(app, runner):
     result = runner.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     assert "instance/backups/test-" in result.output
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most servers run with (022): files are readable by all unless made otherwise."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@sqlite_only
+def test_a_backup_and_the_folder_made_for_it_are_readable_by_their_owner_only(
+    app, runner, tmp_path, usual_umask
+):
+    app.instance_path = str(tmp_path / "instance")
+    result = runner.invoke(args=["backup"])
+    assert result.exit_code == 0, result.output
+    [copy] = (tmp_path / "instance" / "backups").iterdir()
+    assert (mode(copy.parent), mode(copy)) == (0o700, 0o600)
+    older = tmp_path / "older.db"
+    older.write_bytes(b"")
+    older.chmod(0o644)
+    result = runner.invoke(args=["backup", str(older)])
+    assert result.exit_code == 0, result.output
+    assert mode(older) == 0o600
+    assert rows_and_kept_counts(older)
 
 
 @sqlite_only

@@ -96,6 +96,15 @@ def readable_database(app: Flask, tmp_path: Path) -> None:
     Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).chmod(0o644)
 
 
+def readable_backups(app: Flask, tmp_path: Path) -> None:
+    """A backups folder and a copy in it as an older `flask backup` (or a cp) left them."""
+    folder = Path(app.instance_path) / "backups"
+    folder.mkdir()
+    folder.chmod(0o755)
+    (folder / "app-20260101-120000.db").write_bytes(b"SQLite format 3\x00")
+    (folder / "app-20260101-120000.db").chmod(0o644)
+
+
 def source_in_static(app: Flask, tmp_path: Path) -> None:
     (tmp_path / "static" / "settings.py").write_text("SECRET = 1\n")
 
@@ -130,6 +139,13 @@ PROBLEMS = {
     ),
     "database readable by all": (readable_database, ["app.db can be read by every user", "chmod 600"]),
     ".env readable by all": (readable_env, [".env can be read by every user", "chmod 600"]),
+    "backups readable by all": (
+        readable_backups,
+        [
+            "instance/backups can be opened by every user of this machine: run `chmod 700 instance/backups`",
+            "backups/app-20260101-120000.db can be read by every user",
+        ],
+    ),
     "source in static": (source_in_static, ["settings.py is served to anyone as a static file"]),
     "first-start login": (first_start_login, ["The login admin@example.com is active", "flask create-admin"]),
     "throttle off": (lambda app, tmp: app.config.update(LOGIN_ATTEMPTS=0), ["LOGIN_ATTEMPTS is 0"]),
