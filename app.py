@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 import models
 from kit import admin, api, auth, backup, config, errors, security, seed
 from kit import store as storage
-from kit.errors import StartupError, ValidationError
+from kit.errors import Conflict, StartupError, ValidationError
 from kit.store import Filter, Query, store
 
 # == PAGES =====================================================================
@@ -32,9 +32,12 @@ def index() -> Any:
         entered = {"email": request.form.get("email", ""), "comment": request.form.get("comment", "")}
         try:
             store()["signup"].create({**entered, "source": "landing"})
+        except Conflict as error:
+            # an email already on the list gets the same thanks: who signed up is nobody else's to learn
+            problems = {} if set(error.fields) == {"email"} else error.fields
         except ValidationError as error:
             problems = error.fields
-        else:
+        if not problems:
             flash("Thanks! You are on the waitlist; we will write soon.", "success")
             return redirect(url_for("pages.index") + "#waitlist")
     featured = store()["product"].list(

@@ -92,11 +92,24 @@ def test_waitlist_bad_email_is_shown_beside_the_field_and_nothing_is_saved(app, 
     assert signups(app) == []
 
 
-def test_waitlist_duplicate_email_is_refused_and_nothing_is_saved(app, client):
-    assert join_waitlist(client, "zoë@example.com").status_code == 302
-    response = join_waitlist(client, "ZOË@example.com")
+def test_waitlist_answers_a_known_email_as_a_new_one_and_saves_it_once(app, client):
+    # whether someone signed up is theirs to know, not anyone's who types their address
+    answers = []
+    for email in ("zoë@example.com", "ZOË@example.com"):
+        response = join_waitlist(client, email, "Kaffee")
+        answers.append((response.status_code, response.headers.get("Location"), page_text(client.get("/"))))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (302, "/#waitlist")
+    assert "Thanks! You are on the waitlist" in answers[0][2]
+    assert len(signups(app)) == 1
+
+
+def test_waitlist_known_email_with_another_mistake_shows_only_that_mistake(app, client):
+    join_waitlist(client, "zoë@example.com")
+    response = join_waitlist(client, "zoë@example.com", "x" * 5000)
     assert response.status_code == 200
-    assert "Email 'zoë@example.com' is already taken." in page_text(response)
+    assert "is already taken" not in page_text(response)
+    assert "What would you use it for? must be at most" in page_text(response)
     assert len(signups(app)) == 1
 
 
