@@ -7,12 +7,13 @@ and text of unique fields carries the number so it never repeats.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from kit.fields import Field, Value
+from kit.fields import Field, Integer, Value
 from kit.store import Repository, Row
 
 WORDS = (
@@ -38,24 +39,39 @@ def value(
         return f"{field.name}.{n}@example.com"
     if kind == "url":
         return f"https://example.com/{field.name}/{n}"
-    if kind in ("integer", "money"):
-        low = field.min if field.min is not None else 0  # type: ignore[attr-defined]
-        high = field.max if field.max is not None else low + 1000  # type: ignore[attr-defined]
-        number = rnd.randint(int(low), int(min(high, low + 1000)))
-        if kind == "money":
-            return Decimal(number) + Decimal(rnd.randint(0, 99)) / 100 if number < high else Decimal(number)
-        return number
+    if isinstance(field, Integer):  # and Money
+        return bounded_number(field, n, rnd)
     if kind == "boolean":
         return rnd.random() < 0.5
     if kind == "date":
-        return (START + dt.timedelta(days=rnd.randint(0, 600))).date()
+        return (START + dt.timedelta(days=n if field.unique else rnd.randint(0, 600))).date()
     if kind == "datetime":
-        return START + dt.timedelta(minutes=rnd.randint(0, 600 * 24 * 60))
+        return START + dt.timedelta(minutes=n if field.unique else rnd.randint(0, 600 * 24 * 60))
     if kind == "choice":
         return rnd.choice(list(field.options))  # type: ignore[attr-defined]
     words = " ".join(rnd.choice(WORDS) for _ in range(3 if kind == "text" else 12))
     number = f" {n}"  # kept whole, so unique fields stay unique however short they are
     return words.capitalize()[: getattr(field, "max_length", 200) - len(number)] + number
+
+
+def bounded_number(field: Integer, n: int, rnd: random.Random) -> int | Decimal:
+    """A number within the field's bounds; a unique field's count up from the lowest by row number."""
+    if field.max is not None and field.min is None:
+        low = min(0, field.max - 1000)
+    else:
+        low = field.min if field.min is not None else 0
+    high = field.max if field.max is not None else low + 1000
+    first, last = math.ceil(low), math.floor(high)
+    if field.unique:
+        whole = first + n  # past max, clean() refuses it and `flask seed --fake` says so
+    elif first > last:
+        return Decimal(low)  # money bounded within one whole amount: its lowest cent
+    else:
+        whole = rnd.randint(first, min(last, first + 1000))
+    if field.kind != "money":
+        return whole
+    amount = Decimal(whole) + (0 if field.unique else Decimal(rnd.randint(0, 99)) / 100)
+    return amount if amount <= high else Decimal(whole)
 
 
 def row(repo: Repository, n: int, references: Mapping[str, Sequence[int]] | None = None) -> Row:

@@ -222,6 +222,7 @@ class Schema:
                     raise DeclarationError(f"{where}: there is no entity '{ref.to}' to refer to.")
         for entity in self.entities.values():
             self._check_titles(entity)
+        self.load_order()  # a circle of required references: no first row could be stored
 
     def _check_titles(self, entity: Entity) -> None:
         """A row titled by a reference borrows the referred row's title: that chain must end."""
@@ -256,7 +257,13 @@ class Schema:
         return name in self.entities
 
     def load_order(self) -> list[Entity]:
-        """Entities so that each comes after those it refers to (self-references aside)."""
+        """Entities so that each comes after those it refers to.
+
+        An optional reference that closes a circle (a customer's favourite
+        order, when orders refer to customers) is left out of the order: rows
+        are stored without it and linked once all are in, as self-references
+        are.  A circle of required references could never be filled.
+        """
         done: dict[str, Entity] = {}
 
         def visit(entity: Entity, path: tuple[str, ...]) -> None:
@@ -264,15 +271,37 @@ class Schema:
                 return
             if entity.name in path:
                 cycle = " -> ".join((*path[path.index(entity.name) :], entity.name))
-                raise DeclarationError(f"Entities refer to each other in a circle: {cycle}.")
+                raise DeclarationError(
+                    f"Entities require each other in a circle: {cycle}; "
+                    "make one of these references optional."
+                )
             for ref in entity.references:
-                if ref.to != entity.name:
+                if ref.to != entity.name and not self.linked_later(entity, ref):
                     visit(self.entities[ref.to], (*path, entity.name))
             done[entity.name] = entity
 
         for entity in self.entities.values():
             visit(entity, ())
         return list(done.values())
+
+    def linked_later(self, entity: Entity, ref: Reference) -> bool:
+        """Whether `ref` is filled after its rows are stored: it refers to its own entity, or
+        is optional and refers to one that (through others) refers back."""
+        if ref.to == entity.name:
+            return True
+        return not ref.required and self.reaches(ref.to, entity.name)
+
+    def reaches(self, start: str, goal: str) -> bool:
+        """Whether entity `start` refers, through any chain of references, to entity `goal`."""
+        seen, stack = {start}, [start]
+        while stack:
+            for ref in self.entities[stack.pop()].references:
+                if ref.to == goal:
+                    return True
+                if ref.to not in seen:
+                    seen.add(ref.to)
+                    stack.append(ref.to)
+        return False
 
     def referrers(self, name: str) -> list[tuple[Entity, Reference]]:
         """Every (entity, field) that refers to entity `name`."""

@@ -85,22 +85,27 @@ class Loader:
                 for repo in reversed(list(self.store)):
                     if not repo.name.startswith("kit_"):
                         repo.delete_all(conn)
+            later: list[tuple[SeedFile, list[tuple[int, int, dict[str, Any]]]]] = []
             for seed in self.files:
-                added[seed.repo.name] = self.load_file(seed, conn)
+                added[seed.repo.name], stored = self.load_file(seed, conn)
+                later.append((seed, stored))
+            for seed, stored in later:
+                self.link_later(seed, stored, conn)
         return added
 
-    def load_file(self, seed: SeedFile, conn: sa.Connection) -> int:
+    def load_file(
+        self, seed: SeedFile, conn: sa.Connection
+    ) -> tuple[int, list[tuple[int, int, dict[str, Any]]]]:
+        """Store the file's new rows; returns their count and (id, row number, raw row) of each."""
         repo = seed.repo
         key = repo.entity.key
         if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
-            return 0  # no natural key: a file is loaded only into an empty table
+            return 0, []  # no natural key: a file is loaded only into an empty table
         present = self.existing_keys(repo, key, seed, conn) if key else set()
-        resolved = {
-            ref.name: self.resolve(seed, ref, conn) for ref in repo.entity.references if ref.to != repo.name
-        }
+        resolved = {ref.name: self.resolve(seed, ref, conn) for ref in self.references(seed, later=False)}
         unique = [f.name for f in repo.entity.fields.values() if f.unique]
         seen: dict[str, dict[Any, int]] = {name: {} for name in unique}
-        rows, deferred = [], []
+        rows, numbered = [], []
         for number, raw in enumerate(seed.rows, start=2):
             row = self.clean(seed, number, raw, resolved)
             for name in unique:
@@ -113,11 +118,22 @@ class Loader:
             if key and row[key] in present:
                 continue
             rows.append(row)
-            deferred.append((number, raw))
-        self.check_taken(seed, rows, deferred, [n for n in unique if n != key], conn)
+            numbered.append((number, raw))
+        self.check_taken(seed, rows, numbered, [n for n in unique if n != key], conn)
+        if not self.references(seed, later=True):
+            return repo.load(progress(rows, len(rows), repo.name), conn, bulk=len(rows) >= BULK_ROWS), []
+        if not self.store.is_sqlite:  # the new rows' ids, read below, are this load's alone
+            table = conn.dialect.identifier_preparer.format_table(repo.table)
+            conn.exec_driver_sql(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        last = conn.execute(sa.select(sa.func.max(repo.table.c.id))).scalar() or 0
         count = repo.load(progress(rows, len(rows), repo.name), conn, bulk=len(rows) >= BULK_ROWS)
-        self.link_self_references(seed, deferred, conn)
-        return count
+        ids = conn.execute(sa.select(repo.table.c.id).where(repo.table.c.id > last).order_by(repo.table.c.id))
+        return count, [(id, number, raw) for id, (number, raw) in zip(ids.scalars(), numbered, strict=True)]
+
+    def references(self, seed: SeedFile, later: bool) -> list[Reference]:
+        """The file's references filled as its rows are stored, or (`later`) once every file is in."""
+        schema, entity = self.store.schema, seed.repo.entity
+        return [ref for ref in entity.references if schema.linked_later(entity, ref) == later]
 
     def clean(
         self, seed: SeedFile, number: int, raw: dict[str, Any], resolved: dict[str, dict[str, int]]
@@ -126,8 +142,8 @@ class Loader:
         for name, value in raw.items():
             field = seed.repo.fields[name]
             if isinstance(field, Reference) and value:
-                if field.to == seed.repo.name:
-                    continue  # linked once the whole file is in
+                if name not in resolved:
+                    continue  # linked once every file is in
                 if value not in resolved[name]:
                     target = self.store[field.to].entity
                     raise SeedError(f"{seed.where(number, name)}: no {target.label.lower()} '{value}'.")
@@ -164,7 +180,10 @@ class Loader:
         return {field.from_db(v) for v in conn.execute(sa.select(repo.table.c[key])).scalars()}
 
     def resolve(self, seed: SeedFile, ref: Reference, conn: sa.Connection) -> dict[str, int]:
-        """Natural key text -> id for every value a reference column of the file uses."""
+        """Natural key text -> id for every value a reference column of the file uses.
+
+        Without a unique key rows are referred to by title; a title two rows share is refused.
+        """
         target = self.store[ref.to]
         key = target.entity.key or target.entity.title
         field = target.fields[key]
@@ -183,31 +202,35 @@ class Loader:
                 target.table.c[key].in_(chunk)
             )
             for value, id in conn.execute(statement):
-                by_text[cleaned[value]] = id
+                text = cleaned[value]
+                if text in by_text:
+                    number = next(n for n, raw in enumerate(seed.rows, start=2) if raw.get(ref.name) == text)
+                    raise SeedError(
+                        f"{seed.where(number, ref.name)}: more than one {target.entity.label.lower()} "
+                        f"is '{text}'; give {target.name} a unique field to be referred to by."
+                    )
+                by_text[text] = id
         return by_text
 
-    def link_self_references(
-        self, seed: SeedFile, rows: list[tuple[int, dict[str, Any]]], conn: sa.Connection
+    def link_later(
+        self, seed: SeedFile, stored: list[tuple[int, int, dict[str, Any]]], conn: sa.Connection
     ) -> None:
-        """Fill references to rows of the same file, now that they are all stored."""
-        repo = seed.repo
-        for ref in repo.entity.references:
-            if ref.to != repo.name or not any(raw.get(ref.name) for _, raw in rows):
+        """Fill the references left out while storing (to rows of its own file, or of a later one)."""
+        table = seed.repo.table
+        for ref in self.references(seed, later=True):
+            if not any(raw.get(ref.name) for _, _, raw in stored):
                 continue
-            ids = self.resolve(seed, ref, conn)
-            key = repo.entity.key or repo.entity.title
-            for number, raw in rows:
+            ids, links = self.resolve(seed, ref, conn), []
+            for id, number, raw in stored:
                 value = raw.get(ref.name)
                 if not value:
                     continue
                 if value not in ids:
-                    raise SeedError(
-                        f"{seed.where(number, ref.name)}: no {repo.entity.label.lower()} '{value}'."
-                    )
-                own = repo.fields[key].to_db(repo.fields[key].clean(raw[key]))
-                conn.execute(
-                    repo.table.update().where(repo.table.c[key] == own).values({ref.name: ids[value]})
-                )
+                    target = self.store[ref.to].entity.label.lower()
+                    raise SeedError(f"{seed.where(number, ref.name)}: no {target} '{value}'.")
+                links.append({"_row": id, "_target": ids[value]})  # no declared name starts with _
+            update = table.update().where(table.c.id == sa.bindparam("_row"))
+            conn.execute(update.values({ref.name: sa.bindparam("_target")}), links)
 
 
 def progress(rows: Iterable[Row], total: int, name: str) -> Iterator[Row]:
@@ -246,9 +269,11 @@ def load_fake(kit_store: Store, names: list[str], rows: int) -> str:
         for entity in wanted:
             repo = kit_store[entity.name]
             references = {ref.name: sample_ids(kit_store[ref.to], conn) for ref in entity.references}
-            missing = [r.name for r in entity.references if r.required and not references[r.name]]
+            missing = [r for r in entity.references if r.required and not references[r.name]]
             if missing:
-                raise SeedError(f"{entity.name}: no {missing[0]} to refer to; fill {missing[0]} first.")
+                ref = missing[0]
+                what = ref.to if ref.to == ref.name else f"{ref.to} for {ref.name}"
+                raise SeedError(f"{entity.name}: no {what} to refer to; fill {ref.to} first.")
             first = (conn.execute(sa.select(sa.func.max(repo.table.c.id))).scalar() or 0) + 1
             made = (
                 repo.clean(fake.row(repo, n, references), check_db=False) for n in range(first, first + rows)
@@ -259,6 +284,9 @@ def load_fake(kit_store: Store, names: list[str], rows: int) -> str:
                 raise SeedError(
                     f"{entity.name}: a made-up row clashed with a stored one ({error.orig})."
                 ) from None
+            except ValidationError as error:
+                field, message = next(iter(error.fields.items()))
+                raise SeedError(f"{entity.name}, {field}: made-up values ran out ({message})") from None
     seconds = time.perf_counter() - started
     names = ", ".join(e.name for e in wanted)
     return f"Added {rows * len(wanted):,} made-up rows to {names} in {seconds:.1f} s."

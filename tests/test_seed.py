@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import types
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from kit.declare import Date, DateTime, Email, Entity, Integer, Money, Reference, Text
+from kit.seed import seed_on_start
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +164,62 @@ def test_self_references_within_one_file_are_linked(tmp_path):
     assert groups["Eltern"]["parent"] is None
 
 
+def app_with_seeds(tmp_path, files: dict[str, list[str]], *entities, **config):
+    """An app of `entities` whose seed/ holds `files` (name -> lines)."""
+    module = types.ModuleType("seeded_models")
+    for entity in entities:
+        setattr(module, entity.name, entity)
+    project = tmp_path / "project"
+    (project / "seed").mkdir(parents=True)
+    for name, lines in files.items():
+        write_rows(project / "seed" / name, *lines)
+    app = make_app(tmp_path, module, **config)
+    app.root_path = str(project)
+    return app
+
+
+def test_self_references_link_each_row_even_where_titles_repeat(tmp_path):
+    node = Entity("node", Text("name"), Reference("parent", to="node"), Integer("rank"))
+    app = app_with_seeds(tmp_path, {"node.csv": ["name,parent,rank", "A,,1", "A,B,2", "B,,3"]}, node)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = {r["rank"]: r for r in app.extensions["kit.store"]["node"].iterate()}
+    assert (rows[1]["parent"], rows[2]["parent"], rows[3]["parent"]) == (None, rows[3]["id"], None)
+
+
+def test_a_reference_to_a_title_two_rows_share_is_refused(tmp_path):
+    node = Entity("node", Text("name"), Reference("parent", to="node"))
+    app = app_with_seeds(tmp_path, {"node.csv": ["name,parent", "A,", "A,", "B,A"]}, node)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert (
+        "seed/node.csv, row 4, parent: more than one node is 'A'; give node a unique field" in result.output
+    )
+    assert table_counts(app)["node"] == 0
+
+
+def test_optional_references_in_a_circle_are_seeded_on_the_first_start(tmp_path):
+    customer = Entity("customer", Email("email", unique=True), Reference("favorite_order", to="order"))
+    order = Entity("order", Text("number", unique=True), Reference("customer", required=True))
+    files = {
+        "customer.csv": ["email,favorite_order", "zoë@example.com,SF-2", "max@example.com,"],
+        "order.csv": ["number,customer", "SF-1,zoë@example.com", "SF-2,zoë@example.com"],
+    }
+    app = app_with_seeds(tmp_path, files, customer, order)
+    app.config["SEED_ON_START"] = True
+    seed_on_start(app)  # as create_app() does, here with this test's seed/
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        orders = {r["number"]: r for r in kit_store["order"].iterate()}
+        customers = {r["email"]: r for r in kit_store["customer"].iterate()}
+    assert customers["zoë@example.com"]["favorite_order"] == orders["SF-2"]["id"]
+    assert customers["max@example.com"]["favorite_order"] is None
+    assert {r["customer"] for r in orders.values()} == {customers["zoë@example.com"]["id"]}
+    again = app.test_cli_runner().invoke(args=["seed"])
+    assert again.exit_code == 0 and "Nothing to seed" in again.output, again.output
+
+
 def test_first_start_on_an_empty_database_loads_the_demo_data(tmp_path):
     app = make_app(tmp_path, SEED_ON_START=True)
     assert table_counts(app)["product"] > 0
@@ -200,3 +260,43 @@ def test_fake_rows_need_their_references_first(app, runner):
     assert "product: no category to refer to; fill category first." in result.output
     result = runner.invoke(args=["seed", "--fake", "5", "--entity", "nope"])
     assert "There is no entity 'nope'; entities are: category, product" in result.output
+
+
+def test_fake_rows_keep_unique_numbers_and_dates_apart_and_bounds_kept(tmp_path):
+    tally = Entity(
+        "tally",
+        Integer("ticket", unique=True),
+        Money("fee", unique=True, min="0.50"),
+        Date("day", unique=True),
+        DateTime("moment", unique=True),
+        Integer("below", max=-1),
+        Money("narrow", min="0.50", max="0.60"),
+    )
+    app = app_with_seeds(tmp_path, {}, tally)
+    for _ in range(2):
+        result = app.test_cli_runner().invoke(args=["seed", "--fake", "60"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = list(app.extensions["kit.store"]["tally"].iterate())
+    assert len(rows) == 120
+    for name in ("ticket", "fee", "day", "moment"):
+        assert len({row[name] for row in rows}) == 120, name
+    assert all(row["below"] is None or row["below"] <= -1 for row in rows)
+    assert all(row["narrow"] is None or Decimal("0.50") <= row["narrow"] <= Decimal("0.60") for row in rows)
+
+
+def test_fake_rows_that_run_out_of_room_say_which_field(tmp_path):
+    app = app_with_seeds(tmp_path, {}, Entity("seat", Integer("number", unique=True, min=1, max=10)))
+    result = app.test_cli_runner().invoke(args=["seed", "--fake", "20"])
+    assert result.exit_code == 1
+    assert "seat, number: made-up values ran out (Number must be at most 10.)" in result.output
+    assert table_counts(app)["seat"] == 0
+
+
+def test_fake_rows_name_the_entity_a_reference_needs(tmp_path):
+    place = Entity("place", Text("name"))
+    trip = Entity("trip", Reference("origin", to="place", required=True))
+    app = app_with_seeds(tmp_path, {}, place, trip)
+    result = app.test_cli_runner().invoke(args=["seed", "--fake", "5", "--entity", "trip"])
+    assert result.exit_code == 1
+    assert "trip: no place for origin to refer to; fill place first." in result.output
