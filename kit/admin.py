@@ -425,6 +425,11 @@ class EntityView(SecureView, BaseModelView):
     def _run_view(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         forget_off_site_return()
         response = super()._run_view(fn, *args, **kwargs)
+        self.restate_confirmations()
+        return response
+
+    def restate_confirmations(self) -> None:
+        """Put Flask-Admin's waiting confirmations in the kit's words (see CONFIRMATIONS)."""
         flashes = session.get("_flashes")
         if flashes:
             label = self.repo.entity.label
@@ -434,7 +439,6 @@ class EntityView(SecureView, BaseModelView):
                 else (category, message)
                 for category, message in flashes
             ]
-        return response
 
     # permissions follow the role of whoever is asking, on every request
     @property
@@ -832,8 +836,22 @@ class TokenView(EntityView):
         except KitError as error:
             show_errors(form, error)
             return False
-        flash(f"Copy the token now, it is shown only this once: {secret}", "success")
+        g.kit_token_made = row, secret  # for create_view's answer; a flash would keep it in the cookie
         return row
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self) -> Any:
+        """Flask-Admin's create page; a token just made is shown on this answer, not after a redirect."""
+        answer = super().create_view()
+        if "kit_token_made" not in g:
+            return answer
+        row, secret = g.pop("kit_token_made")
+        self.restate_confirmations()
+        user = self.repo.store["kit_user"].labels([row["user"]]).get(row["user"], "")
+        return_url = self.get_url(".index_view")
+        return self.render(
+            "admin/kit_token_made.html", token=row, user=user, secret=secret, return_url=return_url
+        )
 
 
 def as_id(value: Any) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import types
 from decimal import Decimal
@@ -610,23 +611,45 @@ def test_create_token_for_an_unknown_user_says_how_to_make_one(runner):
     assert "There is no user nobody@example.com; make one with: flask create-admin" in result.output
 
 
-def test_admins_make_and_revoke_tokens_in_the_admin(app, admin_client):
+def make_token_in_admin(app, admin_client, name: str = "Kassensystem"):
+    """POST the admin's new-token form for a new editor; the answer to that POST."""
     with app.app_context():
         editor = save_user("editor@example.com", PASSWORD, "editor")
     token = csrf_token(admin_client, "/admin/tokens/new/")
-    made = admin_client.post(
-        "/admin/tokens/new/",
-        data={"user": str(editor["id"]), "name": "Kassensystem", "csrf_token": token},
-        follow_redirects=True,
+    return admin_client.post(
+        "/admin/tokens/new/", data={"user": str(editor["id"]), "name": name, "csrf_token": token}
     )
-    assert "shown only this once" in made.text
-    secret = made.text.split("shown only this once: ")[1].split("<")[0].strip()
+
+
+def shown_secret(response) -> str:
+    found = re.search(r'<code id="token-secret">([^<]+)</code>', response.text)
+    assert found, response.text
+    return found.group(1)
+
+
+def test_admins_make_and_revoke_tokens_in_the_admin(app, admin_client):
+    made = make_token_in_admin(app, admin_client)
+    assert made.status_code == 200
+    assert "Copy it now, it is shown only this once" in made.text
+    secret = shown_secret(made)
     client = app.test_client()
     assert client.post("/api/category", json={"name": "Tee"}, headers=bearer(secret)).status_code == 201
     admin_client.post(
         "/admin/tokens/delete/", data={"id": "1", "csrf_token": csrf_token(admin_client, "/admin/tokens/")}
     )
     refusal(client.post("/api/category", json={"name": "Kaffee"}, headers=bearer(secret)), 401)
+
+
+def test_a_token_made_in_the_admin_is_never_in_the_session_cookie(app, admin_client):
+    made = make_token_in_admin(app, admin_client, "Kassensystem – Filiale Köln")
+    secret = shown_secret(made)
+    cookies = made.headers.getlist("Set-Cookie")
+    assert cookies and not any(secret in header for header in cookies)
+    serializer = app.session_interface.get_signing_serializer(app)
+    session = serializer.loads(admin_client.get_cookie("session").value)
+    assert secret not in json.dumps(session)
+    shown_later = admin_client.get("/admin/tokens/").text
+    assert "Kassensystem" in shown_later and secret not in shown_later
 
 
 def test_only_admins_open_the_tokens_screen(app):
