@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from itsdangerous import BadData, URLSafeSerializer
@@ -86,6 +86,7 @@ def check_access() -> None:
     name = (request.view_args or {}).get("entity")
     public = name is None or repository(name).entity.public_read
     if request.method not in WRITES and public:
+        g.kit_same_for_all = request.endpoint != "api.session_info"  # the session's answer is the caller's
         return
     role, by_token = caller()
     if role is None:
@@ -115,6 +116,18 @@ def caller() -> tuple[str | None, bool]:
     if current_user.is_authenticated:
         return current_user.role, False
     return None, False
+
+
+@bp.after_request
+def keep_out_of_caches(response: Response) -> Response:
+    """Only what everyone may read may be kept by a cache: a token's answers never are.
+
+    Session answers get no-store from kit/security.py; a token's would otherwise stay in
+    the browser's or a proxy's cache for the next person to read.
+    """
+    if not g.get("kit_same_for_all"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 @bp.errorhandler(KitError)

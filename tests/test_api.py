@@ -564,6 +564,25 @@ def test_tokens_are_stored_only_as_hashes(app, tmp_path):
     assert token.encode() not in (tmp_path / "test.db").read_bytes()
 
 
+def test_answers_that_need_a_token_are_kept_by_no_cache(app):
+    token = bearer(token_for(app, "editor"))
+    client = app.test_client()
+    with app.app_context():
+        category = app.extensions["kit.store"]["category"].create({"name": "Gewürze"})
+    private = [
+        client.get("/api/order", headers=token),
+        client.get("/api/customer/1", headers=token),  # a 404 says whether the row exists
+        client.post("/api/category", json={"name": "Tee"}, headers=token),
+        client.patch(f"/api/category/{category['id']}", json={"name": "Kräuter"}, headers=token),
+        client.get("/api/order"),  # a 401
+        client.get("/api/session"),  # the caller's own CSRF token
+    ]
+    for response in private:
+        assert response.headers.get("Cache-Control") == "no-store", (response.request.path, response.status)
+    for public in (client.get("/api/category"), client.get("/api/openapi.json")):
+        assert "no-store" not in public.headers.get("Cache-Control", ""), public.request.path
+
+
 def test_a_session_write_needs_the_csrf_header(app):
     client = log_in(app, "editor")
     refusal(client.post("/api/category", json={"name": "Töpferei"}), 403)
