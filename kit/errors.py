@@ -128,7 +128,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        return render_error(error.code or 500, error.description or error.name)
+        response = make_response(render_error(error.code or 500, error.description or error.name))
+        for name, value in error.get_headers():  # Allow on a 405, WWW-Authenticate on a 401, ...
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InternalError)  # PostgreSQL's read-only transaction

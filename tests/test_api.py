@@ -691,6 +691,17 @@ def test_errors_under_api_are_always_the_json_envelope(app):
         refusal(app.test_client().open(url, method=method, headers=bearer(token)), status)
 
 
+def test_a_method_the_api_doesnt_take_is_a_405_naming_those_it_does(app):
+    token = bearer(token_for(app, "admin"))
+    for method, url, allowed in [
+        ("PUT", "/api/category/1", {"GET", "PATCH", "DELETE"}),
+        ("DELETE", "/api/category", {"GET", "POST"}),
+    ]:
+        response = app.test_client().open(url, method=method, headers=token)
+        refusal(response, 405)
+        assert allowed <= {name.strip() for name in response.headers["Allow"].split(",")}, url
+
+
 @sqlite_only
 def test_a_server_error_under_api_is_json_without_its_exception_text(tmp_path):
     app = make_app(tmp_path, TESTING=False)

@@ -130,6 +130,13 @@ def test_unknown_url_shows_the_kits_404_page(client):
     assert "Traceback" not in response.text
 
 
+def test_a_method_a_page_doesnt_take_is_a_405_naming_those_it_does(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "405" in page_text(response) and response.mimetype == "text/html"
+    assert "POST" in {name.strip() for name in response.headers["Allow"].split(",")}
+
+
 def test_server_error_page_hides_the_exception(tmp_path):
     app = make_app(tmp_path, TESTING=False)
 
