@@ -50,7 +50,7 @@ from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
 from kit.schema import VERSION
-from kit.store import Filter, Query, Repository, Row, Store, store
+from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
@@ -205,10 +205,22 @@ class ReferenceLoader(AjaxModelLoader):
             return None
 
     def get_list(self, query: str, offset: int = 0, limit: int = 10) -> list[Row]:
+        """`limit` matching rows from the `offset`-th on: "more results" asks for the next ten."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        page, skip = divmod(max(offset or 0, 0), limit)
+        rows = self.page(query or "", page, limit)
+        if skip:  # an offset between two pages: the end of one and the start of the next
+            rows = rows[skip:] + self.page(query or "", page + 1, limit)[:skip]
+        return rows
+
+    def page(self, query: str, page: int, per_page: int) -> list[Row]:
+        """One page of the rows a query typed into the select finds."""
         if not self.target.entity.search and query.strip().isdigit():
             # an entity without text to search (only numbers, dates, ...) is picked by its id
-            return self.target.list(Query(filters=[Filter("id", "eq", query.strip())], per_page=limit)).rows
-        return self.target.list(Query(search=query, per_page=limit)).rows
+            wanted = Query(filters=[Filter("id", "eq", query.strip())], page=page, per_page=per_page)
+        else:
+            wanted = Query(search=query, page=page, per_page=per_page)
+        return self.target.list(wanted).rows
 
 
 OPTIONAL = {"required": False}  # never the browser's own required popup: the kit's message shows

@@ -247,6 +247,19 @@ def test_reference_select_searches_the_target(app, admin_client):
     assert sorted(label for _, label in response.get_json()) == ["Kaffee", "Kakao"]
 
 
+@pytest.mark.parametrize("query", ["", "kaffee"], ids=["everything", "a search"])
+def test_reference_select_pages_through_the_target_by_offset(app, admin_client, query):
+    make_categories(app, *(f"Kaffee {n:02} – Röstung" for n in range(25)))
+    lookup = f"/admin/product/ajax/lookup/?name=category&query={query}"
+    first, more = (admin_client.get(f"{lookup}&offset={offset}").get_json() for offset in (0, 10))
+    with app.app_context():
+        wanted = app.extensions["kit.store"]["category"].list(Query(search=query, per_page=20)).rows
+    assert len(first) == len(more) == 10 and not {id for id, _ in first} & {id for id, _ in more}
+    assert [id for id, _ in first + more] == [row["id"] for row in wanted]
+    between = admin_client.get(f"{lookup}&offset=5&limit=10").get_json()
+    assert between == (first + more)[5:15]
+
+
 def test_search_sort_and_filter_in_the_list(app, admin_client):
     make_categories(app, "Kaffee", "Tee", "Kakao")
     text = page_text(admin_client.get("/admin/category/?search=kaf"))
