@@ -48,6 +48,8 @@ WALK_LIMIT = 20_000
 """The most rows a sorted search reads along its sort index, looking for its words in each."""
 SEARCH_SCAN_LIMIT = 50_000
 """The most index entries a search count looks in for words too short for the index."""
+INDEXED_BYTES = 2_400
+"""The longest text a sorted or unique field holds: PostgreSQL's indexes take ~2,700 bytes a row."""
 BULK_ROWS = 10_000
 """Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
 BUSY_TIMEOUT_MS = 10_000
@@ -159,6 +161,25 @@ class Database(dataset.Database):
             with self.lock:
                 self.connections[tid] = conn
         return conn
+
+
+def kind_of(column_type: Any) -> str:
+    """What a column holds, broadly, as the database reports it: text, integer, boolean, date, ..."""
+    for kind, types_ in (
+        ("boolean", sa.Boolean),
+        ("date and time", sa.DateTime),
+        ("date", sa.Date),
+        ("integer", sa.Integer),
+        ("text", sa.String),
+    ):
+        if isinstance(column_type, types_):
+            return kind
+    return "other"
+
+
+def alike(found: Any, wanted: Any) -> bool:
+    """Whether a column found in the database holds the kind of value a field now stores."""
+    return "other" in (kind_of(found), kind_of(wanted)) or kind_of(found) == kind_of(wanted)
 
 
 def shorter(found: Any, wanted: Any) -> bool:
@@ -350,6 +371,7 @@ class Repository:
             sa.Column(VERSION, sa.Integer, nullable=False, server_default=sa.text("1")),
         )
         self.search = Search(self.table, entity.search, store.is_sqlite)
+        self.indexed = {field for _, field, _ in self.index_plan()}
 
     def __repr__(self) -> str:
         return f"Repository({self.name!r})"
@@ -377,6 +399,12 @@ class Repository:
         table = conn.dialect.identifier_preparer.format_table(self.table)
         for column in self.table.columns:
             found = present.get(column.name)
+            if found is not None and column.name in self.entity.fields and not alike(found, column.type):
+                f = self.fields[column.name]
+                raise DeclarationError(
+                    f"Entity '{self.name}', field '{f.name}': its column holds {kind_of(found)} values, "
+                    f"not {f.kind}; give the field a new name (the old column keeps its data)."
+                )
             if found is None:
                 spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}")
@@ -775,6 +803,11 @@ class Repository:
                 cleaned[name] = f.clean(raw)
             except FieldError as error:
                 errors[name] = str(error)
+                continue
+            if name in self.indexed and len(str(cleaned[name] or "").encode()) > INDEXED_BYTES:
+                errors[name] = (
+                    f"{f.label} must be at most {INDEXED_BYTES:,} bytes (letters beyond a-z take 2-4)."
+                )
         if check_db:
             self._check_references(cleaned, errors)
         if errors:

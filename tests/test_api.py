@@ -15,7 +15,7 @@ from itsdangerous import URLSafeSerializer
 
 from kit import api, fake, openapi, tokens
 from kit.auth import save_user
-from kit.declare import Entity, Money, Reference, Text
+from kit.declare import Entity, Integer, Money, Reference, Text
 from kit.fields import Field
 from kit.store import Filter, Query
 from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app, sqlite_only
@@ -415,15 +415,15 @@ def test_a_cursor_that_is_malformed_changed_forged_or_misused_is_a_400_naming_it
 
 def test_a_cursor_made_before_its_field_changed_kind_is_a_400(tmp_path):
     before = types.ModuleType("before")
-    before.note = Entity("note", Text("rank"), order="rank", public_read=True)
+    before.note = Entity("note", Money("rank"), order="rank", public_read=True)
     app = make_app(tmp_path, before)
     with app.app_context():
-        for rank in ("a", "b"):
+        for rank in ("1.00", "2.50"):
             app.extensions["kit.store"]["note"].create({"rank": rank})
     cursor = app.test_client().get("/api/note?_per_page=1").json["next_cursor"]
     app.extensions["kit.store"].close()
     after = types.ModuleType("after")
-    after.note = Entity("note", Money("rank"), order="rank", public_read=True)
+    after.note = Entity("note", Integer("rank"), order="rank", public_read=True)  # both store integers
     app = make_app(tmp_path, after)
     assert "_cursor" in refusal(app.test_client().get(f"/api/note?_cursor={cursor}"), 400)
     app.extensions["kit.store"].close()

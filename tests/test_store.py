@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from kit import fake
-from kit.declare import Choice, Entity, Integer, Text
+from kit.declare import Choice, Entity, Integer, LongText, Money, Text, Url
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.schema import DeclarationError
 from kit.store import STORES, Filter, Query
@@ -354,6 +354,34 @@ def test_a_failed_start_leaves_no_store_open(tmp_path):
     with pytest.raises(DeclarationError, match="can't be unique"):
         restart(tmp_path, Entity("note", Text("title", unique=True)))
     assert set(STORES) == before
+
+
+def test_a_field_whose_column_holds_another_kind_of_value_stops_start_up(tmp_path):
+    app = restart(tmp_path, Entity("note", Text("price")))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"price": "12.50"})
+    app.extensions["kit.store"].close()
+    with pytest.raises(DeclarationError) as refused:
+        restart(tmp_path, Entity("note", Money("price")))
+    assert str(refused.value) == (
+        "Entity 'note', field 'price': its column holds text values, not money; "
+        "give the field a new name (the old column keeps its data)."
+    )
+
+
+def test_sorted_and_unique_text_fits_an_index_on_every_database(tmp_path):
+    app = restart(tmp_path, Entity("page", Url("link", unique=True), LongText("body")))
+    long_link = "https://example.com/" + "é" * 1900  # within 2,000 characters, 3,820 bytes
+    with app.app_context():
+        repo = app.extensions["kit.store"]["page"]
+        with pytest.raises(ValidationError) as refused:
+            repo.create({"link": long_link})
+        assert refused.value.fields == {
+            "link": "Link must be at most 2,400 bytes (letters beyond a-z take 2-4)."
+        }
+        repo.create({"link": "https://example.com/" + "e" * 1900, "body": "é" * 5000})  # no index on body
+        assert repo.count() == 1
+    app.extensions["kit.store"].close()
 
 
 def test_start_up_makes_typed_columns_and_indexes(app):
