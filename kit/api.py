@@ -86,7 +86,11 @@ def check_access() -> None:
     name = (request.view_args or {}).get("entity")
     public = name is None or repository(name).entity.public_read
     if request.method not in WRITES and public:
-        g.kit_same_for_all = request.endpoint != "api.session_info"  # the session's answer is the caller's
+        known = bool(request.headers.get("Authorization")) or current_user.is_authenticated
+        if known:
+            caller()  # a token sent is checked even where none is needed
+        # the same answer for all callers, which a cache may keep, unless it names the caller's rows
+        g.kit_same_for_all = request.endpoint != "api.session_info" and not known
         return
     role, by_token = caller()
     if role is None:
@@ -195,10 +199,17 @@ def surface(repo: Repository) -> Surface:
 
 
 def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
-    """Rows as the API shows them, labelled with one query per reference field."""
+    """Rows as the API shows them, labelled with one query per reference field.
+
+    An answer everyone may read labels only rows everyone may read: a public
+    review's customer stays an id, not the customer's email.
+    """
     offers = surface(repo)
     own = own_labels(repo, rows)
-    labels = {f.name: store()[f.to].labels(row[f.name] for row in rows) for f in offers.references}
+    labels = {
+        f.name: store()[f.to].labels(row[f.name] for row in rows) if shown_to_caller(f.to) else {}
+        for f in offers.references
+    }
     shown = []
     for row in rows:
         item = {
@@ -216,9 +227,16 @@ def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
 def own_labels(repo: Repository, rows: list[Row]) -> dict[int, str]:
     """Each row's label; read off the rows themselves unless the title is a reference to look up."""
     title = repo.fields[repo.entity.title]
+    if isinstance(title, Reference) and not shown_to_caller(title.to):
+        return {row["id"]: f"{repo.entity.label} {row['id']}" for row in rows}
     if title.kind == "reference":
         return repo.labels(row["id"] for row in rows)
     return {row["id"]: title.format(row[title.name]) or f"{repo.entity.label} {row['id']}" for row in rows}
+
+
+def shown_to_caller(entity: str) -> bool:
+    """Whether this answer may name rows of `entity`: any caller's may, one for everyone only public ones."""
+    return not g.get("kit_same_for_all") or store()[entity].entity.public_read
 
 
 def row_json(repo: Repository, row: Row) -> Json:

@@ -15,7 +15,7 @@ from itsdangerous import URLSafeSerializer
 
 from kit import api, fake, openapi, tokens
 from kit.auth import save_user
-from kit.declare import Entity, Integer, Money, Reference, Text
+from kit.declare import Email, Entity, Integer, Money, Reference, Text
 from kit.fields import Field
 from kit.store import Filter, Query
 from tests.conftest import MODEL_SETS, PASSWORD, csrf_token, log_in, make_app, sqlite_only
@@ -411,6 +411,31 @@ def test_a_cursor_that_is_malformed_changed_forged_or_misused_is_a_400_naming_it
         response = client.get(f"/api/product?{asked}&_cursor={bad}")
         assert "_cursor" in refusal(response, 400), (bad, asked)
     assert ids_of(client.get(f"/api/product?_sort=name&_cursor={cursor}"))
+
+
+def test_a_public_answer_names_only_rows_everyone_may_read(tmp_path):
+    module = types.ModuleType("reviews")
+    module.customer = Entity("customer", Email("email", unique=True))
+    module.review = Entity("review", Text("body"), Reference("customer"), public_read=True)
+    module.mention = Entity("mention", Reference("customer"), title="customer", public_read=True)
+    app = make_app(tmp_path, module)
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        jane = kit_store["customer"].create({"email": "jane.doe@private.example"})
+        kit_store["review"].create({"body": "Gut", "customer": jane["id"]})
+        kit_store["mention"].create({"customer": jane["id"]})
+    client = app.test_client()
+    for path in ("/api/review", "/api/mention"):
+        anonymous = client.get(path)
+        assert anonymous.status_code == 200 and "jane" not in anonymous.text, path
+        assert anonymous.json["rows"][0]["customer"] == jane["id"]
+    assert client.get("/api/mention").json["rows"][0]["_label"] == "Mention 1"
+    headers = {"Authorization": f"Bearer {token_for(app, 'viewer')}"}
+    known = client.get("/api/review", headers=headers)
+    assert known.json["rows"][0]["_labels"] == {"customer": "jane.doe@private.example"}
+    assert "no-store" in known.headers["Cache-Control"]
+    assert client.get("/api/review", headers={"Authorization": "Bearer forged"}).status_code == 401
+    app.extensions["kit.store"].close()
 
 
 def test_a_cursor_made_before_its_field_changed_kind_is_a_400(tmp_path):
