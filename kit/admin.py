@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, abort, flash, g, redirect, request, session, stream_with_context, url_for
 from flask_admin import Admin, AdminIndexView, expose
@@ -231,7 +231,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     marker = [validators.Optional()] if not field.required else [RequiredMarker()]
     common: dict[str, Any] = {
         "label": field.label,
-        "description": field.help,
+        "description": escape(field.help),  # Flask-Admin shows it as markup
         "validators": marker,
         "render_kw": dict(OPTIONAL),
         "default": field.initial,  # a new row's form starts with the declared defaults
@@ -245,7 +245,8 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     if field.kind == "reference":
         placeholder = f"Search {loaders[field.name].target.entity.plural.lower()}…"
         common["render_kw"] = {**OPTIONAL, "data-placeholder": placeholder, "data-minimum-input-length": 0}
-        common["default"] = None  # the searchable select shows a row, not an id
+        loader = loaders[field.name]
+        common["default"] = lambda: None if field.initial() is None else loader.get_one(field.initial())
         return ReferenceField(loaders[field.name], allow_blank=True, **common)
     if field.kind == "longtext":
         return TextAreaField(**{**common, "render_kw": {**OPTIONAL, "rows": 6}})
@@ -280,7 +281,7 @@ class RawField(StringField):
         if value is None:
             return ""
         if hasattr(value, "strftime") and hasattr(value, "hour"):
-            return value.strftime("%Y-%m-%dT%H:%M")
+            return value.isoformat(timespec="minutes")  # the year in four digits, 0999 too
         if hasattr(value, "isoformat"):
             return value.isoformat()
         return str(value)
@@ -610,8 +611,9 @@ class EntityView(SecureView, BaseModelView):
                 buffer.truncate()
             yield buffer.getvalue()
 
-        filename = secure_filename(self.get_export_name(export_type="csv"))
-        headers = {"Content-Disposition": f"attachment;filename={filename}"}
+        name = self.get_export_name(export_type="csv")
+        plain = secure_filename(name) if name.isascii() else f"{self.repo.name}_{secure_filename(name)}"
+        headers = {"Content-Disposition": f"attachment; filename={plain}; filename*=UTF-8''{quote(name)}"}
         return Response(stream_with_context(generate()), headers=headers, mimetype="text/csv")
 
     # -- writing --

@@ -93,7 +93,7 @@ def form_value(field: Field, cleaned: Value) -> str:
     if cleaned is None:
         return ""
     if field.kind == "datetime":
-        return cleaned.strftime("%Y-%m-%dT%H:%M")
+        return cleaned.isoformat(timespec="minutes")
     if field.kind == "boolean":
         return "y" if cleaned else ""
     if hasattr(cleaned, "isoformat"):

@@ -376,7 +376,7 @@ class DateTime(Field):
         return value.replace(microsecond=0)
 
     def format(self, value: Value) -> str:
-        return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else value.isoformat(sep=" ", timespec="minutes")
 
 
 class Choice(Field):

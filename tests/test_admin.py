@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import re
+import types
 from html import escape, unescape
 from urllib.parse import urlencode
 
 import pytest
 
 from kit import admin, fake
+from kit.declare import DateTime, Entity, Reference, Text
 from kit.store import Query
 from tests.conftest import MODEL_SETS, csrf_token, log_in, make_app
 
@@ -392,3 +394,60 @@ def test_confirmations_name_the_entity(app, admin_client):
     assert "That category doesn't exist (any more)." in page_text(
         admin_client.get("/admin/category/edit/?id=99", follow_redirects=True)
     )
+
+
+def odd_app(tmp_path):
+    """An app whose declarations carry what the admin must show as written: help, defaults, old dates."""
+    module = types.ModuleType("odd")
+    module.place = Entity("place", Text("name"), plural="Места")
+    module.trip = Entity(
+        "trip",
+        Text("title", help="<b>bold</b> & <i>not</i>"),
+        Reference("origin", to="place", default=1),
+        DateTime("departed"),
+    )
+    app = make_app(tmp_path, module)
+    with app.app_context():
+        app.extensions["kit.store"]["place"].create({"name": "Zürich"})
+    return app
+
+
+def test_help_text_is_shown_as_written_not_as_markup(tmp_path):
+    app = odd_app(tmp_path)
+    page = log_in(app).get("/admin/trip/new/").text
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;not&lt;/i&gt;" in page and "<b>bold</b>" not in page
+    app.extensions["kit.store"].close()
+
+
+def test_a_new_rows_reference_starts_at_its_declared_default(tmp_path):
+    app = odd_app(tmp_path)
+    page = log_in(app).get("/admin/trip/new/").text
+    field = re.search(r'<input[^>]*id="origin"[^>]*>', page).group(0)
+    shown = json.loads(unescape(re.search(r'data-json="([^"]*)"', field).group(1)))
+    assert 'value="1"' in field and shown == [1, "Zürich"]
+    app.extensions["kit.store"].close()
+
+
+def test_a_moment_before_the_year_1000_is_shown_and_saved_back_unchanged(tmp_path):
+    app = odd_app(tmp_path)
+    with app.app_context():
+        trip = app.extensions["kit.store"]["trip"].create({"title": "Alt", "departed": "0999-05-06 07:08"})
+    client = log_in(app)
+    assert "0999-05-06 07:08" in client.get("/admin/trip/").text
+    form = client.get(f"/admin/trip/edit/?id={trip['id']}").text
+    assert 'value="0999-05-06T07:08"' in form
+    with app.app_context():
+        assert fake.form_value(app.extensions["kit.store"]["trip"].fields["departed"], trip["departed"]) == (
+            "0999-05-06T07:08"
+        )
+    app.extensions["kit.store"].close()
+
+
+def test_an_export_keeps_a_plural_beyond_ascii_in_its_file_name(tmp_path):
+    app = odd_app(tmp_path)
+    response = log_in(app).get("/admin/place/export/csv/")
+    disposition = response.headers["Content-Disposition"]
+    assert re.match(
+        r"attachment; filename=place_\d{4}-\d\d-\d\d_[\d-]+\.csv; filename\*=UTF-8''%D0%9C", disposition
+    )
+    app.extensions["kit.store"].close()
