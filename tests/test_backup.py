@@ -56,10 +56,12 @@ def test_a_backup_taken_while_writers_write_is_one_consistent_moment(app, runner
 
 
 @sqlite_only
-def test_a_backup_without_a_path_goes_to_the_instance_folder(app, runner):
+def test_a_backup_without_a_path_goes_to_the_instance_folder(app, runner, tmp_path):
+    app.instance_path = str(tmp_path / "instance")  # never the checkout's own folder
     result = runner.invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     assert "instance/backups/test-" in result.output
+    assert [copy.name[:5] for copy in (tmp_path / "instance" / "backups").iterdir()] == ["test-"]
 
 
 @pytest.fixture
