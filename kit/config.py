@@ -163,12 +163,19 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
     if settings["DEBUG"]:
         problems.append("DEBUG must be false when PRODUCTION is true: it lets visitors run code.")
     key = settings["SECRET_KEY"] or ""
-    if len(key) < 32 or len(set(key)) < 10:
+    if len(key) < 32 or len(set(key)) < 10 or repeats(key):
         problems.append(
             "SECRET_KEY is missing or too weak for production; set it in .env to the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     return problems
+
+
+def repeats(key: str) -> bool:
+    """Whether `key` is a shorter piece written again and again ('abcdefghij' * 4)."""
+    return any(
+        key == (key[:size] * (len(key) // size + 1))[: len(key)] for size in range(1, len(key) // 2 + 1)
+    )
 
 
 def sqlite_path(url: str) -> Path | None:

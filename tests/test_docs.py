@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def config_only(tmp_path):
 
 def test_production_starts_with_a_strong_secret(tmp_path, monkeypatch):
     monkeypatch.setenv("PRODUCTION", "true")
-    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 4)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     assert config_only(tmp_path).config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -33,6 +33,8 @@ GOOD = {"PRODUCTION": True, "SECRET_KEY": STRONG, "TESTING": False}
         "abababababababababababababababab",
         "1234567890" * 3,
         " " * 40,
+        "abcdefghijabcdefghijabcdefghijab",
+        "Tr0ub4dor&3xQ" * 4,
     ],
 )
 def test_production_refuses_a_guessable_secret_key(tmp_path, key):
