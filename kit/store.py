@@ -1021,7 +1021,10 @@ class Repository:
             if own_id is not None:
                 clash = sa.and_(clash, self.table.c.id != own_id)
             if self._first(clash) is not None:
-                errors[name] = f"{f.label} '{f.format(value)}' is already taken."
+                shown = (
+                    self.store[f.to].labels([value])[value] if isinstance(f, Reference) else f.format(value)
+                )
+                errors[name] = f"{f.label} '{shown}' is already taken."
         if errors:
             raise Conflict(errors)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from kit import fake
-from kit.declare import Choice, Entity, Integer, LongText, Money, Text, Url
+from kit.declare import Choice, Entity, Integer, LongText, Money, Reference, Text, Url
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.schema import DeclarationError
 from kit.store import STORES, Filter, Query
@@ -381,6 +381,18 @@ def test_sorted_and_unique_text_fits_an_index_on_every_database(tmp_path):
         }
         repo.create({"link": "https://example.com/" + "e" * 1900, "body": "é" * 5000})  # no index on body
         assert repo.count() == 1
+    app.extensions["kit.store"].close()
+
+
+def test_a_unique_reference_clash_names_the_row_by_its_title(tmp_path):
+    app = restart(tmp_path, Entity("desk", Text("name")), Entity("seat", Reference("desk", unique=True)))
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        desk = kit_store["desk"].create({"name": "Fenster"})
+        kit_store["seat"].create({"desk": desk["id"]})
+        with pytest.raises(Conflict) as clash:
+            kit_store["seat"].create({"desk": desk["id"]})
+        assert clash.value.fields == {"desk": "Desk 'Fenster' is already taken."}
     app.extensions["kit.store"].close()
 
 
