@@ -201,14 +201,23 @@ class Client:
 
     def p50s(self, paths: list[str], repeat: int = REPEAT) -> dict[str, float]:
         """Median seconds per path, the paths asked in turn so that a busy moment slows all alike."""
-        times: dict[str, list[float]] = {path: [] for path in paths}
-        for turn in range(2 + repeat):
-            for path in paths:
-                status, _, seconds = self.get(path)
-                assert status == 200, f"{path} answered {status}"
-                if turn >= 2:  # the first two are warm-ups
-                    times[path].append(seconds)
-        return {path: statistics.median(seconds) for path, seconds in times.items()}
+        medians = p50s([(self, path) for path in paths], repeat)
+        return {path: medians[self, path] for path in paths}
+
+
+def p50s(asked: list[tuple[Client, str]], repeat: int = REPEAT) -> dict[tuple[Client, str], float]:
+    """Median seconds per (server, path), asked in turn after two warm-ups; every answer must be 200.
+
+    Asking two servers in turn puts both through the same busy moments of a shared machine.
+    """
+    times: dict[tuple[Client, str], list[float]] = {pair: [] for pair in asked}
+    for turn in range(2 + repeat):
+        for client, path in asked:
+            status, _, seconds = client.get(path)
+            assert status == 200, f"{path} answered {status}"
+            if turn >= 2:
+                times[client, path].append(seconds)
+    return {pair: statistics.median(seconds) for pair, seconds in times.items()}
 
 
 def peak_mib(pid: int) -> float:
@@ -227,9 +236,10 @@ BARE = "bench.bare_app:app"
 LIST = "/admin/item/"
 
 
-def measure_kit(database: Path, rows: int) -> dict[str, float]:
-    with served(KIT, database) as (port, worker):
-        client = Client(port)
+def measure(database: Path, rows: int) -> tuple[dict[str, float], dict[str, float]]:
+    """The kit's figures, and Flask-Admin sqla's page 1 and search asked in turn with the kit's."""
+    with served(KIT, database) as (port, worker), served(SQLA, database) as (sqla_port, _):
+        client, sqla = Client(port), Client(sqla_port)
         client.log_in()
         last = max(0, -(-rows // 20) - 1)
         sorts = [f"{LIST}?sort={n}" for n in range(6)]
@@ -239,20 +249,24 @@ def measure_kit(database: Path, rows: int) -> dict[str, float]:
             "sorted": max(p50[path] for path in sorts),
             "last": p50[f"{LIST}?page={last}"],
             "search": p50[f"{LIST}?search=nord"],
-            "memory": peak_mib(worker),
+            "memory": peak_mib(worker),  # after the list pages: the peak creeps up with every request
         }
+        searches = [f"{LIST}?search=nord&sort={n}" for n in (0, 2, 4)] + [f"{LIST}?search=nord&sort=2&desc=1"]
+        p50 = client.p50s([f"{LIST}?search=nord", *searches])
+        figures["sorted_search"] = max(p50[path] for path in searches) / p50[f"{LIST}?search=nord"]
+        page1 = p50s([(client, LIST), (sqla, LIST)])
+        search = p50s([(client, f"{LIST}?search=nord"), (sqla, f"{LIST}?search=nord")], repeat=7)
+        figures["page1_vs_sqla"] = page1[client, LIST] / page1[sqla, LIST]
+        figures["search_vs_sqla"] = (
+            search[client, f"{LIST}?search=nord"] / search[sqla, f"{LIST}?search=nord"]
+        )
+        compared = {"page1": page1[sqla, LIST], "search": search[sqla, f"{LIST}?search=nord"]}
         before = peak_mib(worker)
         status, body, _ = client.get(f"{LIST}export/csv/")
         assert status == 200 and body.count(b"\n") >= rows, "export incomplete"
         figures["export_growth"] = peak_mib(worker) - before
         figures["memory_after_export"] = peak_mib(worker)
-    return figures
-
-
-def measure_sqla(database: Path) -> dict[str, float]:
-    with served(SQLA, database) as (port, _):
-        client = Client(port)
-        return {"page1": client.p50(LIST), "search": client.p50(f"{LIST}?search=nord", repeat=7)}
+    return figures, compared
 
 
 def cold_start(command: list[str], env: dict[str, str], path: str) -> float:
@@ -286,8 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         database = WORK / f"items-{size}.db"
         built[size] = build(database, size)
         print(f"built {size:,} rows in {built[size]:.1f} s", flush=True)
-        kit[size] = measure_kit(database, size)
-        sqla[size] = measure_sqla(database)
+        kit[size], sqla[size] = measure(database, size)
         print(f"  kit {kit[size]}\n  flask-admin sqla {sqla[size]}", flush=True)
 
     small, big = sizes[0], sizes[-1]
@@ -305,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     # (figure, measured value, target as printed, at most or at least, limit)
     figures = [
         (f"list page 1 at {big:,} / at {small:,}", a["page1"] / b["page1"], "<=", 1.2),
-        (f"list page 1 at {big:,}: kit / Flask-Admin sqla", a["page1"] / fa["page1"], "<=", 0.25),
+        (f"list page 1 at {big:,}: kit / Flask-Admin sqla", a["page1_vs_sqla"], "<=", 0.25),
         (f"slowest sorted page / page 1 at {big:,}", a["sorted"] / a["page1"], "<=", 1.5),
         (f"last page / page 1 at {big:,}", a["last"] / a["page1"], "<=", 1.5),
-        (f"search at {big:,}: kit / Flask-Admin sqla", a["search"] / fa["search"], "<=", 0.1),
+        (f"search at {big:,}: kit / Flask-Admin sqla", a["search_vs_sqla"], "<=", 0.1),
+        (f"slowest sorted search / search at {big:,}", a["sorted_search"], "<=", 1.5),
         (f"seeding {seed_rows:,} rows: kit speed / raw executemany", raw_seconds / kit_seconds, ">=", 0.6),
         ("cold start to first 200: python app.py / bare Flask", kit_start / bare_start, "<=", 2.5),
         (f"peak MiB per worker at {big:,} rows", a["memory"], "<=", 70),
@@ -325,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"p50 ms: kit page 1 {b['page1'] * 1000:.1f} at {small:,} and {a['page1'] * 1000:.1f} at {big:,}, "
         f"Flask-Admin sqla page 1 {fa['page1'] * 1000:.1f}; search kit {a['search'] * 1000:.1f}, "
-        f"sqla {fa['search'] * 1000:.1f}. Seeding kit {kit_seconds:.2f} s, raw {raw_seconds:.2f} s. "
+        f"sqla {fa['search'] * 1000:.1f}. "
+        f"Seeding kit {kit_seconds:.2f} s, raw {raw_seconds:.2f} s. "
         f"Cold start kit {kit_start:.2f} s, bare Flask {bare_start:.2f} s."
     )
     return 0 if met == len(figures) else 1
