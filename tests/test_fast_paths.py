@@ -179,6 +179,22 @@ def test_a_search_with_short_words_counts_a_lower_bound_past_the_scan_limit(app,
         assert seen == everything
 
 
+@sqlite_only
+@pytest.mark.parametrize("desc", [False, True])
+def test_a_few_matches_are_sorted_rather_than_walked_along_the_sort_index(app, products, desc):
+    executed = []
+    sa.event.listen(products.store.db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    with app.app_context():
+        query = Query(
+            search="tee", filters=[Filter("price", "gte", "40")], sort="name", desc=desc, per_page=20
+        )
+        page = products.list(query)
+        assert 0 < page.total < 20 and "(+ product.name)" in executed[-1]
+        assert [r["id"] for r in page.rows] == [r["id"] for r in products.iterate(query)]
+        many = products.list(Query(sort="name", desc=desc, filters=[Filter("price", "gte", "0")], per_page=5))
+        assert many.total > 25 and "(+ product.name)" not in executed[-1]
+
+
 def test_filtered_pages_read_backwards_too(app, products):
     with app.app_context():
         query = dict(filters=[Filter("price", "gte", "10")], search="tee", sort="price", per_page=3)
