@@ -227,10 +227,10 @@ def rows_json(repo: Repository, rows: list[Row]) -> list[Json]:
 def own_labels(repo: Repository, rows: list[Row]) -> dict[int, str]:
     """Each row's label; read off the rows themselves unless the title is a reference to look up."""
     title = repo.fields[repo.entity.title]
-    if isinstance(title, Reference) and not shown_to_caller(title.to):
+    if isinstance(title, Reference):
+        if shown_to_caller(title.to):
+            return repo.labels(row["id"] for row in rows)
         return {row["id"]: f"{repo.entity.label} {row['id']}" for row in rows}
-    if title.kind == "reference":
-        return repo.labels(row["id"] for row in rows)
     return {row["id"]: title.format(row[title.name]) or f"{repo.entity.label} {row['id']}" for row in rows}
 
 

@@ -525,10 +525,10 @@ class Repository:
         order = self._order(sort, desc)  # checks the sort even when no row matches
         if query.after is not None:
             return self._page_after(query, query.after, per_page)
+        if sort == "id" and self._searched_alone(query):
+            return self._search_page(query.search, desc, page, per_page)
         offset = page * per_page
         where, total, estimated = self._conditions(query, offset + per_page)
-        if sort == "id" and self._searched_alone(query):
-            return self._search_page(query.search, desc, page, per_page, total, estimated)
         if offset >= total and not estimated:
             return Page([], total, page, per_page, estimated)
         from_end = total - offset - per_page
@@ -592,10 +592,9 @@ class Repository:
     def _searched_alone(self, query: Query) -> bool:
         return not query.filters and self.search.narrows(query.search)
 
-    def _search_page(
-        self, text: str, desc: bool, page: int, per_page: int, total: int, estimated: bool
-    ) -> Page:
+    def _search_page(self, text: str, desc: bool, page: int, per_page: int) -> Page:
         """A page of search results read off the full-text index in id order."""
+        total, estimated = self._search_count(text)
         wanted = self.search.matches(text, desc).limit(per_page).offset(page * per_page).subquery()
         order = self.table.c.id.desc() if desc else self.table.c.id.asc()
         statement = sa.select(self.table).where(self.table.c.id.in_(sa.select(wanted.c.id))).order_by(order)
@@ -824,7 +823,8 @@ class Repository:
             except FieldError as error:
                 errors[name] = str(error)
                 continue
-            if name in self.indexed and len(str(cleaned[name] or "").encode()) > INDEXED_BYTES:
+            value = cleaned[name]
+            if name in self.indexed and isinstance(value, str) and len(value.encode()) > INDEXED_BYTES:
                 errors[name] = (
                     f"{f.label} must be at most {INDEXED_BYTES:,} bytes (letters beyond a-z take 2-4)."
                 )
