@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -26,6 +27,7 @@ from kit.auth import save_user
 from kit.store import STORES, database_url
 from tests import unusual_models
 
+ROOT = Path(__file__).resolve().parent.parent
 MODEL_SETS = {"shop": models, "unusual": unusual_models}
 PASSWORD = "correct horse battery"
 TEST_DATABASE = os.environ.get("KIT_TEST_DATABASE", "")

@@ -24,12 +24,9 @@ from werkzeug.serving import make_server
 from kit import fake
 from kit.errors import Changed, Conflict
 from kit.schema import VERSION
-from tests.conftest import MODEL_SETS, csrf_token, database_for, log_in, make_app
+from tests.conftest import MODEL_SETS, ROOT, csrf_token, database_for, log_in, make_app
 from tests.test_admin import WALKS, fill_references, form_for
 from tests.test_api import bearer, token_for
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # -- optimistic concurrency ---------------------------------------------------
 

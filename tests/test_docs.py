@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import pytest
 
 from kit import config
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -17,10 +17,7 @@ import sqlalchemy as sa
 
 from kit import store as storage
 from kit.errors import StartupError
-from tests.conftest import ON_POSTGRES, csrf_token, database_for, make_app, sqlite_only
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tests.conftest import ON_POSTGRES, ROOT, csrf_token, database_for, make_app, sqlite_only
 
 # -- start-up ------------------------------------------------------------------
 

@@ -16,9 +16,8 @@ from flask import Flask
 
 from kit.auth import save_user
 from kit.config import SettingError
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, ROOT, make_app
 
-ROOT = Path(__file__).resolve().parent.parent
 STRONG = secrets.token_hex(32)
 GOOD = {"PRODUCTION": True, "SECRET_KEY": STRONG, "TESTING": False}
 

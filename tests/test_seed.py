@@ -12,9 +12,7 @@ import sqlalchemy as sa
 
 from kit.declare import Date, DateTime, Email, Entity, Integer, Money, Reference, Text
 from kit.seed import seed_on_start
-from tests.conftest import make_app
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, make_app
 
 
 def table_counts(app) -> dict[str, int]:
