@@ -21,10 +21,9 @@ STEPS = [
     ("flask", "import flask, werkzeug.serving"),
     ("sqlalchemy", "import sqlalchemy"),
     ("dialects", "import sqlalchemy.dialects.postgresql, sqlalchemy.dialects.sqlite"),
-    ("alembic", "import alembic.migration, alembic.operations"),
-    ("dataset", "import dataset"),
+    ("dataset and the kit's model layer", "import kit.store"),
     ("flask-admin, wtforms, flask-login", "import flask_admin.model, flask_wtf, flask_login"),
-    ("the kit's modules", "import app"),
+    ("the kit's other modules", "import app"),
     ("create_app()", "app.create_app()"),
 ]
 ONE_RUN = """

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import operator
 import os
 import sqlite3
+import sys
 import threading
 import types
 import weakref
@@ -28,7 +30,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import dataset
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.sql import operators
@@ -144,6 +145,50 @@ def without_nul(value: Value) -> Value:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Later:
+    """A name of a module that is imported when the name is first used."""
+
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name = module, name
+
+    def _target(self) -> Any:
+        return getattr(importlib.import_module(self._module), self._name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._target(), attribute)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target()(*args, **kwargs)
+
+
+def import_dataset() -> types.ModuleType:
+    """dataset, with the alembic classes it imports at the top loaded only if it ever uses them.
+
+    dataset migrates through alembic when a write carries a column a table lacks; the kit makes
+    its tables itself (`ensure_schema=False`), so alembic, Mako and Pygments would cost every
+    start ~80 ms and every worker ~8 MiB for nothing (bench/start_up.py).  The stand-ins leave
+    sys.modules once dataset holds them: an `import alembic` anywhere else gets the real one.
+    """
+    stand_ins = {}
+    for module, name in (("alembic.migration", "MigrationContext"), ("alembic.operations", "Operations")):
+        if module not in sys.modules:
+            stand_ins[module] = types.ModuleType(module)
+            setattr(stand_ins[module], name, Later(module, name))
+    sys.modules.update(stand_ins)
+    try:
+        import dataset
+    finally:
+        for module, stand_in in stand_ins.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+    return dataset
+
+
+dataset = import_dataset()
 
 
 class Database(dataset.Database):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import types
 from decimal import Decimal
 
 import pytest
 
-from kit import fake
+from kit import fake, store
 from kit.declare import Choice, Entity, Integer, LongText, Money, Reference, Text, Url
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.schema import DeclarationError
 from kit.store import STORES, Filter, Query
-from tests.conftest import MODEL_SETS, make_app
+from tests.conftest import MODEL_SETS, ROOT, make_app
 from tests.test_admin import fill_references
 
 
@@ -404,6 +407,28 @@ def test_start_up_makes_typed_columns_and_indexes(app):
     indexes = {i["name"]: i for i in inspector.get_indexes("product")}
     assert indexes["ux_product_name"]["unique"]
     assert "ix_product_price" in indexes and "ix_product_category" in indexes
+
+
+def test_the_app_starts_and_answers_without_loading_alembic(tmp_path):
+    code = (
+        "import sys, app\n"
+        "app.create_app().test_client().get('/login')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako', 'pygments', 'kit'}))"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "SEED_ON_START": "false"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == "['kit']"
+
+
+def test_dataset_still_migrates_a_table_of_its_own_through_alembic(tmp_path):
+    db = store.dataset.connect(f"sqlite:///{tmp_path / 'own.db'}")
+    table = db["visits"]
+    table.insert({"page": "/"})
+    table.insert({"page": "/about", "referrer": "B€rkeley"})  # a new key: dataset adds its column
+    assert table.columns == ["id", "page", "referrer"]
+    assert [row["referrer"] for row in table.all()] == [None, "B€rkeley"]
+    db.close()
 
 
 @pytest.mark.parametrize("model_set", sorted(MODEL_SETS))
