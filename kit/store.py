@@ -45,6 +45,9 @@ Row = dict[str, Value]
 """One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`, `version`."""
 
 MAX_PAGE_SIZE = 500
+MAX_FILTERS = 30
+MAX_SEARCH_WORDS = 20
+"""Each filter and word is a condition of the query: past a few hundred SQLite refuses the statement."""
 COUNT_LIMIT = 10_000
 """A narrowed list counts its rows up to here and then says "more than" (counting all is slow)."""
 FEW = 5
@@ -739,7 +742,11 @@ class Repository:
                 yield self._row(row)
 
     def _readable(self, query: Query) -> Query:
-        """The query without NUL in its words: no stored text holds one (see without_nul)."""
+        """The query without NUL in its words (no stored text holds one: see without_nul), within bounds."""
+        if len(query.filters) > MAX_FILTERS:
+            raise ValidationError({"filters": f"A list takes at most {MAX_FILTERS} filters at once."})
+        if len(query.search.split()) > MAX_SEARCH_WORDS:
+            raise ValidationError({"search": f"A search takes at most {MAX_SEARCH_WORDS} words."})
         values = [query.search, *(f.value for f in query.filters)]
         if not any(isinstance(value, str) and "\x00" in value for value in values):
             return query

@@ -251,6 +251,24 @@ def test_page_size_is_capped(products):
     assert products.list(Query(per_page=10**9)).per_page == 500
 
 
+@pytest.mark.parametrize(
+    "query, refusal",
+    [
+        (Query(search="ab " * 21), {"search": "A search takes at most 20 words."}),
+        (
+            Query(filters=[Filter("name", "contains", "a")] * 31),
+            {"filters": "A list takes at most 30 filters at once."},
+        ),
+    ],
+)
+def test_a_search_or_filters_past_the_bounds_are_refused_before_the_database(products, query, refusal):
+    for read in (products.list, products.count, lambda q: list(products.iterate(q))):
+        with pytest.raises(ValidationError) as refused:
+            read(query)
+        assert refused.value.fields == refusal
+    assert products.list(Query(search="ab " * 20, filters=[Filter("name", "contains", "a")] * 30)).total == 0
+
+
 def test_labels_name_referenced_rows(shop):
     kit_store, coffee = shop
     product = add_product(kit_store, coffee)
