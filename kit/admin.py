@@ -802,6 +802,7 @@ class UserView(EntityView):
             if len(password) < MIN_PASSWORD:
                 raise ValidationError({"password": f"Password must have at least {MIN_PASSWORD} characters."})
             data["password_hash"] = hash_password(password)
+            data["password_printed"] = False
         # A new password, a deactivation or a new role ends every session of that user:
         # a cookie copied before stays dead once they are active again.
         role_or_access = model is not None and (
@@ -822,7 +823,15 @@ class UserView(EntityView):
             if refused:
                 show_errors(form, ValidationError(refused))
                 return False
-        return super().update_model(form, model)
+        # A deactivated login loses its tokens: activated again, it doesn't get back one stolen meanwhile.
+        with store().transaction():
+            was_active = model["active"]
+            if not super().update_model(form, model):
+                return False
+            revoked = tokens.revoke_all(model) if was_active and not model["active"] else 0
+        if revoked:
+            flash(f"Revoked {revoked} API token{'s' * (revoked != 1)} of {model['email']}.", "info")
+        return True
 
     def delete_model(self, model: Row) -> bool:
         if model["id"] == current_user.id:

@@ -21,6 +21,7 @@ from kit import security
 from kit.config import SettingError
 from kit.errors import KitError, ValidationError
 from kit.store import START_UP_LOCK, Row, store
+from kit.users import ROLES
 
 # The blueprint also puts kit/templates on the template path, after the project's templates/.
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -138,35 +139,44 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def save_user(email: str, password: str, role: str = "admin", name: str = "") -> Row:
-    """Create the user, or give an existing one this password and role (ending their sessions)."""
+def save_user(
+    email: str, password: str, role: str | None = None, name: str = "", printed: bool = False
+) -> Row:
+    """Create the user (an admin unless `role` says otherwise), or give one this password and `role`.
+
+    A new password ends the user's sessions and leaves a deactivated login deactivated.
+    `printed`: the password went to the start-up log, so `flask check-deploy` asks for another.
+    """
     if len(password) < MIN_PASSWORD:
         raise ValidationError({"password": f"The password must have at least {MIN_PASSWORD} characters."})
     users = store()["kit_user"]
     values = {
-        "role": role,
-        "active": True,
         "password_hash": hash_password(password),
         "session_token": secrets.token_hex(16),
+        "password_printed": printed,
     }
+    if role:
+        values["role"] = role
     existing = users.find("email", email)
     if existing:
         return users.update(existing["id"], values, hidden=True)
-    return users.create({"email": email, "name": name, **values}, hidden=True)
+    return users.create({"email": email, "name": name, "role": role or "admin", **values}, hidden=True)
 
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="admin")
+@click.option("--role", type=click.Choice([name for name, _ in ROLES]), help="A new login's is admin.")
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
-def create_admin(email: str, role: str, password: str) -> None:
-    """Make a login for the admin (or reset an existing one's password)."""
+def create_admin(email: str, role: str | None, password: str) -> None:
+    """Make a login (an admin unless --role says otherwise), or give one a new password."""
     try:
         user = save_user(email, password, role)
     except KitError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"User {user['email']} saved with role {user['role']}.")
+    if not user["active"]:
+        click.echo("It is deactivated: an admin can activate it on the admin's Users screen.")
 
 
 def first_login(app: Flask) -> None:
@@ -181,7 +191,7 @@ def first_login(app: Flask) -> None:
             return
         password = secrets.token_urlsafe(12)
         try:
-            save_user(email, password, "admin", "Admin")
+            save_user(email, password, "admin", "Admin", printed=True)
         except KitError as error:
             raise SettingError(f"ADMIN_EMAIL: {error.message}") from None
     click.secho(

@@ -38,6 +38,21 @@ def copies(app: Flask) -> list[Path]:
     return sorted(path for path in where.iterdir() if path.is_file()) if where.is_dir() else []
 
 
+def static_folders(app: Flask) -> list[str]:
+    """Every folder Flask serves files from: the app's and each blueprint's."""
+    folders = [app.static_folder, *(bp.static_folder for bp in app.blueprints.values())]
+    return [folder for folder in folders if folder]
+
+
+def is_sqlite(path: Path) -> bool:
+    """Whether the file is a SQLite database, whatever its name (by its first 16 bytes)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def sqlite_path(kit_store: Store) -> Path:
     """The SQLite file of the store, or a ClickException saying what to use instead."""
     if not kit_store.is_sqlite:
@@ -103,6 +118,8 @@ def backup_command(path: Path | None) -> None:
         path = folder(current_app) / f"{live.stem}-{stamp}.db"
     if path.resolve() == live.resolve():
         raise click.ClickException(f"{path} is the live database; name another file.")
+    if any(path.resolve().is_relative_to(Path(served).resolve()) for served in static_folders(current_app)):
+        raise click.ClickException(f"{path} is in a static folder, open to anyone; name another file.")
     backup(kit_store, path)
     click.echo(f"Backed up {live.name} to {path} ({path.stat().st_size / 1e6:,.1f} MB).")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 from flask import Flask
+from flask.helpers import get_debug_flag
 
 from kit.errors import StartupError
 
@@ -147,7 +149,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
-        refuse_unsafe_production(app.config)
+        refuse_unsafe_production({**app.config, "DEBUG": app.config["DEBUG"] or get_debug_flag()})
 
 
 def refuse_unsafe_production(settings: Mapping[str, Any]) -> None:
@@ -161,9 +163,11 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
     """What makes these settings unsafe on a public server, each with its fix."""
     problems = []
     if settings["DEBUG"]:
-        problems.append("DEBUG must be false when PRODUCTION is true: it lets visitors run code.")
+        problems.append(
+            "DEBUG must be false when PRODUCTION is true, and FLASK_DEBUG unset: it lets visitors run code."
+        )
     key = settings["SECRET_KEY"] or ""
-    if len(key) < 32 or len(set(key)) < 10 or repeats(key):
+    if len(key) < 32 or len(set(key)) < 10 or repeats(key) or looks_made_up(key):
         problems.append(
             "SECRET_KEY is missing or too weak for production; set it in .env to the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
@@ -176,6 +180,21 @@ def repeats(key: str) -> bool:
     return any(
         key == (key[:size] * (len(key) // size + 1))[: len(key)] for size in range(1, len(key) // 2 + 1)
     )
+
+
+PLACEHOLDERS = ("change", "secret", "replace", "example", "placeholder", "default", "password", "insecure")
+
+
+def looks_made_up(key: str) -> bool:
+    """Whether `key` was typed rather than generated: a placeholder's words, or a run like 'abcdefgh'."""
+    if any(word in key.lower() for word in PLACEHOLDERS):
+        return True
+    run = 1
+    for before, after in itertools.pairwise(key):
+        run = run + 1 if ord(after) == ord(before) + 1 else 1
+        if run >= 8:
+            return True
+    return False
 
 
 def sqlite_path(url: str) -> Path | None:

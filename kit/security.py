@@ -12,15 +12,18 @@ as the check of the limit.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import ipaddress
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, Response, current_app, g, request, session
 from flask.cli import with_appcontext
+from flask.helpers import get_debug_flag
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kit import backup, config
@@ -157,7 +160,8 @@ SERVED_BY_MISTAKE = (".py", ".db", ".sqlite", ".sqlite3", ".env", ".pem", ".key"
 
 def check_settings(app: Flask) -> list[str]:
     """The settings production refuses to start with, and those it should not run without."""
-    settings = {**app.config, "DEBUG": app.debug or app.extensions["kit.settings"]["DEBUG"]}
+    debug = app.debug or get_debug_flag() or app.extensions["kit.settings"]["DEBUG"]
+    settings = {**app.config, "DEBUG": debug}
     problems = config.production_problems(settings)
     local_key = Path(app.instance_path) / "secret_key"
     if local_key.exists() and settings["SECRET_KEY"] == local_key.read_text().strip():
@@ -194,7 +198,7 @@ def check_cookies(app: Flask) -> list[str]:
 def check_files(app: Flask) -> list[str]:
     """The database, its backups, .env and the source are neither served nor readable by other users."""
     problems = []
-    served = [Path(folder).resolve() for folder in static_folders(app)]
+    served = [Path(folder).resolve() for folder in backup.static_folders(app)]
     database = config.sqlite_path(app.config["DATABASE_URL"])
     private = (database, Path(app.root_path) / ".env", Path(app.instance_path) / "secret_key")
     for path in (*private, *backup.copies(app)):
@@ -207,7 +211,7 @@ def check_files(app: Flask) -> list[str]:
             problems.append(f"{name} can be read by every user of this machine: run `chmod 600 {name}`.")
     for folder in served:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if path.suffix in SERVED_BY_MISTAKE or path.name.startswith(".env"):
+            if path.suffix in SERVED_BY_MISTAKE or path.name.startswith(".env") or backup.is_sqlite(path):
                 where = shown(app, folder)
                 problems.append(
                     f"{shown(app, path)} is served to anyone as a static file: move it out of {where}."
@@ -232,15 +236,23 @@ def shown(app: Flask, path: Path) -> str:
 
 
 def check_users(app: Flask) -> list[str]:
-    """No login with the placeholder email whose password went to the start-up log."""
+    """No login with the placeholder email, and none whose password went to the start-up log."""
     default = next(s.default for s in config.SETTINGS if s.name == "ADMIN_EMAIL")
-    row = store()["kit_user"].find("email", default)
-    if row is None or not row["active"]:
-        return []
-    return [
-        f"The login {default} is active; its first password was printed in the start-up log. "
-        f"Make your own with `flask create-admin you@yourdomain`, then deactivate {default} in the admin."
-    ]
+    problems = []
+    for row in store()["kit_user"].iterate():
+        if not row["active"]:
+            continue
+        if row["email"] == default:
+            problems.append(
+                f"The login {default} is active; its first password was printed in the start-up log. Make "
+                f"your own with `flask create-admin you@yourdomain`, then deactivate {default} in the admin."
+            )
+        elif row["password_printed"]:
+            problems.append(
+                f"The login {row['email']} still has the password printed in the start-up log: "
+                f"give it another with `flask create-admin {row['email']}`."
+            )
+    return problems
 
 
 CHECKS: tuple[Check, ...] = (check_settings, check_cookies, check_files, check_backups_folder, check_users)
@@ -249,12 +261,6 @@ CHECKS: tuple[Check, ...] = (check_settings, check_cookies, check_files, check_b
 def deploy_problems(app: Flask) -> list[str]:
     """Every reason this app should not face the internet yet, each with its fix."""
     return [problem for check in CHECKS for problem in check(app)]
-
-
-def static_folders(app: Flask) -> list[str]:
-    """Every folder Flask serves files from: the app's and each blueprint's."""
-    folders = [app.static_folder, *(bp.static_folder for bp in app.blueprints.values())]
-    return [folder for folder in folders if folder]
 
 
 @click.command("check-deploy")
@@ -275,11 +281,35 @@ def check_deploy() -> None:
 # == APP =======================================================================
 
 
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def measured_bodies(wsgi_app: WSGIApp, limit: int) -> WSGIApp:
+    """Give a chunked request body its Content-Length, so a body over `limit` is refused whole (413).
+
+    Werkzeug reads a body sent without a length only up to MAX_CONTENT_LENGTH and then stops
+    as if it had ended (`LimitedStream.readall`): a longer form was cut short and handled.
+    """
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+            stream, body = environ["wsgi.input"], bytearray()
+            while len(body) <= limit and (chunk := stream.read(limit + 1 - len(body))):
+                body += chunk
+            environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+            del environ["wsgi.input_terminated"]
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # Werkzeug ignores the length of a chunked body
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def init_app(app: Flask) -> None:
     """Security headers on every response, proxies trusted as configured, `flask check-deploy`."""
     if app.config["PROXIES"]:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.wsgi_app = measured_bodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.cli.add_command(check_deploy)

@@ -49,6 +49,13 @@ def user_for(secret: str) -> Row | None:
     return user if user["active"] else None
 
 
+def revoke_all(user: Row) -> int:
+    """Revoke every API token of this user; returns how many there were."""
+    tokens = store()["kit_token"]
+    ids = [row["id"] for row in tokens.iterate(Query(filters=[Filter("user", "eq", user["id"])]))]
+    return tokens.delete_many(ids)
+
+
 def find_user(email: str) -> Row:
     """The user with this email, or a ClickException saying how to make one."""
     user = store()["kit_user"].find("email", email)
@@ -80,9 +87,7 @@ def create_token(email: str, name: str) -> None:
 def revoke_tokens(email: str) -> None:
     """Revoke every API token of the user with this email."""
     user = find_user(email)
-    tokens = store()["kit_token"]
-    ids = [row["id"] for row in tokens.iterate(Query(filters=[Filter("user", "eq", user["id"])]))]
-    count = tokens.delete_many(ids)
+    count = revoke_all(user)
     click.echo(f"Revoked {count} token{'' if count == 1 else 's'} of {user['email']}.")
 
 

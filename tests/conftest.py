@@ -30,6 +30,7 @@ from tests import unusual_models
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_SETS = {"shop": models, "unusual": unusual_models}
 PASSWORD = "correct horse battery"
+SECRET_KEY = "tests-4f9c1e77b2d04a6e93c58a1df0e2b7c6"
 TEST_DATABASE = os.environ.get("KIT_TEST_DATABASE", "")
 ON_POSTGRES = TEST_DATABASE.startswith("postgres")
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks SQLite itself (its files, PRAGMAs or FTS5)")
@@ -87,7 +88,7 @@ def make_app(tmp_path, entities: ModuleType = models, **overrides) -> Flask:
     config = {
         "TESTING": True,
         "DATABASE_URL": database_for(tmp_path),
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SECRET_KEY": SECRET_KEY,
         "SEED_ON_START": False,
         "ADMIN_EMAIL": "",
         **overrides,

@@ -564,6 +564,17 @@ def test_a_viewer_token_reads_but_cant_write(walk):
     refusal(client.delete(f"/api/{repo.name}/1", headers=viewer), 403)
 
 
+def test_a_thousand_search_words_or_filters_are_a_400_not_a_500(app):
+    client = app.test_client()
+    words = client.get("/api/product?_search=" + "+".join(["ab"] * 1000))
+    assert (words.status_code, words.json["error"]["fields"]) == (
+        400,
+        {"search": "A search takes at most 20 words."},
+    )
+    filters = client.get("/api/product?" + "&".join(["name__contains=a"] * 1000))
+    assert filters.status_code == 400 and "at most 30 filters" in filters.json["error"]["message"]
+
+
 def test_a_revoked_or_unknown_token_or_inactive_user_is_refused(app):
     token = token_for(app, "editor")
     client = app.test_client()
@@ -682,6 +693,23 @@ def test_admins_make_and_revoke_tokens_in_the_admin(app, admin_client):
         "/admin/tokens/delete/", data={"id": "1", "csrf_token": csrf_token(admin_client, "/admin/tokens/")}
     )
     refusal(client.post("/api/category", json={"name": "Kaffee"}, headers=bearer(secret)), 401)
+
+
+def test_deactivating_a_user_revokes_their_tokens_for_good(app, admin_client):
+    secret = shown_secret(make_token_in_admin(app, admin_client))
+    client = app.test_client()
+    assert client.get("/api/order", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        editor = app.extensions["kit.store"]["kit_user"].find("email", "editor@example.com")
+    edit = f"/admin/users/edit/?id={editor['id']}"
+    token = csrf_token(admin_client, "/admin/users/")
+    form = {"email": editor["email"], "role": "editor", "csrf_token": token}
+    deactivated = admin_client.post(edit, data=form, follow_redirects=True)  # "active" unticked
+    assert "Revoked 1 API token of editor@example.com." in deactivated.text
+    assert admin_client.post(edit, data={**form, "active": "y"}).status_code == 302
+    refusal(client.get("/api/order", headers=bearer(secret)), 401)
+    with app.app_context():
+        assert app.extensions["kit.store"]["kit_token"].count() == 0
 
 
 def test_a_token_made_in_the_admin_is_never_in_the_session_cookie(app, admin_client):

@@ -245,6 +245,21 @@ def test_create_admin_again_resets_the_password_and_role(app, runner):
     assert post_login(app.test_client(), EMAIL, new_password).status_code == 302
 
 
+def test_create_admin_again_keeps_the_role_and_a_deactivated_login_deactivated(app, runner):
+    with app.app_context():
+        viewer = auth.save_user(EMAIL, PASSWORD, "viewer")
+        app.extensions["kit.store"]["kit_user"].update(viewer["id"], {"active": False})
+    result = runner.invoke(args=["create-admin", EMAIL, "--password", "über geheimes Passwort"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"User {EMAIL} saved with role viewer.\n"
+        "It is deactivated: an admin can activate it on the admin's Users screen.\n"
+    )
+    row = user_row(app, EMAIL)
+    assert (row["role"], row["active"]) == ("viewer", False)
+    assert post_login(app.test_client(), EMAIL, "über geheimes Passwort").status_code == 200
+
+
 def test_create_admin_refuses_a_short_password(app, runner):
     result = runner.invoke(args=["create-admin", EMAIL, "--password", "kurz-ä"])
     assert result.exit_code == 1, result.output

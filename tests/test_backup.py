@@ -158,3 +158,12 @@ def test_on_postgresql_backup_and_restore_point_to_pg_dump(runner, tmp_path):
 def test_backup_refuses_to_overwrite_the_live_database(runner, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path / "test.db")])
     assert result.exit_code == 1 and "is the live database" in result.output
+
+
+@sqlite_only
+def test_backup_refuses_a_static_folder_where_anyone_could_download_it(app, runner):
+    target = Path(app.static_folder) / "shop.bak"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 1
+    assert f"{target} is in a static folder, open to anyone; name another file." in result.output
+    assert not target.exists()

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from kit import fake
 from kit.errors import Changed, Conflict
 from kit.schema import VERSION
-from tests.conftest import MODEL_SETS, ROOT, csrf_token, database_for, log_in, make_app
+from tests.conftest import MODEL_SETS, ROOT, SECRET_KEY, csrf_token, database_for, log_in, make_app
 from tests.test_admin import WALKS, fill_references, form_for
 from tests.test_api import bearer, token_for
 
@@ -293,7 +293,7 @@ def start_together(
     env = {
         **os.environ,
         "DATABASE_URL": database_for(tmp_path),
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SECRET_KEY": SECRET_KEY,
         "SEED_ON_START": "false",
         "ADMIN_EMAIL": "",
         **settings,

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from kit import store as storage
 from kit.errors import StartupError
-from tests.conftest import ON_POSTGRES, ROOT, csrf_token, database_for, make_app, sqlite_only
+from tests.conftest import ON_POSTGRES, ROOT, SECRET_KEY, csrf_token, database_for, make_app, sqlite_only
 
 # -- start-up ------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ def start(tmp_path: Path, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_for(tmp_path),
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SECRET_KEY": SECRET_KEY,
         "SEED_ON_START": "false",
         "ADMIN_EMAIL": "",
     }

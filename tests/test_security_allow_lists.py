@@ -7,6 +7,10 @@ with a sentence naming it, nothing is written and no column appears.
 
 from __future__ import annotations
 
+import io
+import json
+from urllib.parse import urlencode
+
 import pytest
 from flask import Flask
 
@@ -256,8 +260,6 @@ def test_a_body_over_the_cap_gets_a_413_page_and_changes_nothing(small_bodies, p
 
 
 def test_an_upload_over_the_cap_is_refused_before_it_is_read(small_bodies):
-    import io
-
     client = log_in(small_bodies)
     data = {"file": (io.BytesIO(b"x" * 10_000), "big.csv")}
     response = client.post("/admin/category/new/", data=data, content_type="multipart/form-data")
@@ -269,6 +271,39 @@ def test_a_body_under_the_cap_goes_through(small_bodies):
     token = csrf_token(client, "/admin/category/new/")
     response = client.post("/admin/category/new/", data={"name": "Kaffee ☕", "csrf_token": token})
     assert response.status_code == 302
+
+
+def post_chunked(client, path: str, body: bytes, content_type: str, **headers):
+    """POST `body` as servers pass a chunked one on: no Content-Length, the stream ended by the server."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        content_type=content_type,
+        headers={"Transfer-Encoding": "chunked", **headers},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+
+
+@pytest.mark.parametrize("size, status, rows", [(4096, 413, 0), (100, 302, 1)])
+def test_a_chunked_form_is_measured_whole_against_the_cap(small_bodies, size, status, rows):
+    client = log_in(small_bodies)
+    token = csrf_token(client, "/admin/category/new/")
+    body = urlencode({"csrf_token": token, "name": "Kaffee ☕", "description": "ü" * size}).encode()
+    response = post_chunked(client, "/admin/category/new/", body, "application/x-www-form-urlencoded")
+    assert response.status_code == status
+    with small_bodies.app_context():
+        assert small_bodies.extensions["kit.store"]["category"].count() == rows
+
+
+def test_a_chunked_json_body_over_the_cap_is_a_413_in_json(small_bodies):
+    client = log_in(small_bodies)
+    token = csrf_token(client, "/admin/category/new/")
+    body = json.dumps({"name": "Kaffee", "description": "ü" * 4096}).encode()
+    response = post_chunked(client, "/api/category", body, "application/json", **{"X-CSRFToken": token})
+    assert response.status_code == 413
+    assert response.json["error"]["status"] == 413
+    with small_bodies.app_context():
+        assert small_bodies.extensions["kit.store"]["category"].count() == 0
 
 
 def test_max_body_kb_below_one_stops_the_start(tmp_path):

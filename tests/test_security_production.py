@@ -34,6 +34,9 @@ GOOD = {"PRODUCTION": True, "SECRET_KEY": STRONG, "TESTING": False}
         " " * 40,
         "abcdefghijabcdefghijabcdefghijab",
         "Tr0ub4dor&3xQ" * 4,
+        "your-secret-key-here-please-change-it",
+        "replace-me-with-a-long-random-string",
+        "0123456789abcdefghijklmnopqrstuvwxyz",
     ],
 )
 def test_production_refuses_a_guessable_secret_key(tmp_path, key):
@@ -46,6 +49,12 @@ def test_production_names_every_unsafe_setting_at_once(tmp_path):
         make_app(tmp_path, PRODUCTION=True, SECRET_KEY="changeme", DEBUG=True)
     assert "DEBUG must be false" in caught.value.message
     assert "SECRET_KEY is missing or too weak" in caught.value.message
+
+
+def test_production_refuses_flask_debug_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")  # what `flask run --debug` sets
+    with pytest.raises(SettingError, match="DEBUG must be false when PRODUCTION is true, and FLASK_DEBUG"):
+        make_app(tmp_path, **GOOD)
 
 
 # == flask check-deploy ========================================================
@@ -115,6 +124,16 @@ def first_start_login(app: Flask, tmp_path: Path) -> None:
         save_user("admin@example.com", PASSWORD)
 
 
+def printed_password_kept(app: Flask, tmp_path: Path) -> None:
+    """A first start with ADMIN_EMAIL set to the founder's own address, its password never changed."""
+    with app.app_context():
+        save_user("gründerin@example.org", PASSWORD, printed=True)
+
+
+def backup_in_static(app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "static" / "shop.bak").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+
+
 PROBLEMS = {
     "development mode": (
         lambda app, tmp: app.config.update(PRODUCTION=False, SESSION_COOKIE_SECURE=False),
@@ -149,6 +168,14 @@ PROBLEMS = {
     ),
     "source in static": (source_in_static, ["settings.py is served to anyone as a static file"]),
     "first-start login": (first_start_login, ["The login admin@example.com is active", "flask create-admin"]),
+    "printed password kept": (
+        printed_password_kept,
+        [
+            "The login gründerin@example.org still has the password printed in the start-up log",
+            "`flask create-admin gründerin@example.org`",
+        ],
+    ),
+    "database copy in static": (backup_in_static, ["static/shop.bak is served to anyone as a static file"]),
     "throttle off": (lambda app, tmp: app.config.update(LOGIN_ATTEMPTS=0), ["LOGIN_ATTEMPTS is 0"]),
 }
 
@@ -164,6 +191,16 @@ def test_check_deploy_names_each_problem_and_its_fix(tmp_path, problem):
     for fragment in expected:
         assert fragment in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_printed_password_changed_with_create_admin_passes(tmp_path):
+    app = deploy_app(tmp_path)
+    printed_password_kept(app, tmp_path)
+    runner = app.test_cli_runner()
+    changed = runner.invoke(args=["create-admin", "gründerin@example.org", "--password", "neues Passwort"])
+    assert changed.exit_code == 0, changed.output
+    result = check(app)
+    assert result.exit_code == 0, result.output
 
 
 def test_check_deploy_lists_every_problem_together(tmp_path):

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from kit import security
 from kit.auth import save_user
-from tests.conftest import PASSWORD, csrf_token, log_in, make_app
+from tests.conftest import PASSWORD, SECRET_KEY, csrf_token, log_in, make_app
 
 EMAIL = "zoë@example.com"
 LIMIT = 3
@@ -110,12 +110,9 @@ def stolen_user_id(app: Flask, email: str) -> str:
     ("secret", "user_id"),
     [
         ("another-secret-key-0123456789-abcdefghij", "real"),  # the right user, signed with a guessed key
-        (
-            "test-secret-key-that-is-long-enough-0123456789",
-            "1:guessed-token",
-        ),  # the right key, a guessed token
-        ("test-secret-key-that-is-long-enough-0123456789", "1"),  # the plain id Flask-Login would use
-        ("test-secret-key-that-is-long-enough-0123456789", "1:"),
+        (SECRET_KEY, "1:guessed-token"),  # the right key, a guessed token
+        (SECRET_KEY, "1"),  # the plain id Flask-Login would use
+        (SECRET_KEY, "1:"),
     ],
     ids=["wrong key", "guessed token", "bare id", "empty token"],
 )
