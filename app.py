@@ -3,47 +3,79 @@
 New entity: models.py.  New page: a view under PAGES.  New command: under
 COMMANDS.  New setting: kit/config.py's SETTINGS.  Demo data: seed/.
 Run it with `python app.py`; the admin is at /admin/.
+The landing page (/) shows the example's `product` and `signup` entities while
+models.py declares them, and leaves their sections out once they are replaced.
 """
 
 from types import ModuleType
 from typing import Any
 
 import click
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
 
 import models
 from kit import admin, api, auth, backup, config, errors, security, seed
 from kit import store as storage
 from kit.errors import Conflict, StartupError, ValidationError
-from kit.store import Filter, Query, store
+from kit.store import Filter, Query, Repository, store
 
 # == PAGES =====================================================================
 
 pages = Blueprint("pages", __name__)
 
+# The landing page shows two of the example's entities, each only while models.py declares it:
+# `product` ("On the shelf": name, price, description; active ones only and most in stock first,
+# where it has `active` and `stock`) and `signup` (the waitlist form: email, then comment and source
+# where declared).  Replace them and the page keeps working, without those sections.
+SHELF, WAITLIST = "product", "signup"
+
+
+def declared(name: str) -> Repository | None:
+    """The entity's rows if models.py declares it, else None."""
+    return store().repositories.get(name)
+
 
 @pages.route("/", methods=("GET", "POST"))
 def index() -> Any:
     """Landing page: what the product is, a few products, and the waitlist form."""
+    signup = declared(WAITLIST)
     entered: dict[str, str] = {}
     problems: dict[str, str] = {}
     if request.method == "POST":
-        entered = {"email": request.form.get("email", ""), "comment": request.form.get("comment", "")}
-        try:
-            store()["signup"].create({**entered, "source": "landing"})
-        except Conflict as error:
-            # an email already on the list gets the same thanks: who signed up is nobody else's to learn
-            problems = {} if set(error.fields) == {"email"} else error.fields
-        except ValidationError as error:
-            problems = error.fields
+        if signup is None:
+            abort(405)  # no waitlist to join
+        entered = {name: request.form.get(name, "") for name in ("email", "comment") if name in signup.fields}
+        problems = join_waitlist(signup, entered)
         if not problems:
-            flash("Thanks! You are on the waitlist; we will write soon.", "success")
+            # shown inside the form's section, where the redirect scrolls to (see templates/index.html)
+            flash("Thanks! You are on the waitlist; we will write soon.", "waitlist")
             return redirect(url_for("pages.index") + "#waitlist")
-    featured = store()["product"].list(
-        Query(filters=[Filter("active", "eq", True)], sort="stock", desc=True, per_page=6)
-    )
-    return render_template("index.html", products=featured.rows, entered=entered, problems=problems)
+    return render_template("index.html", products=shelf(), signup=signup, entered=entered, problems=problems)
+
+
+def join_waitlist(signup: Repository, entered: dict[str, str]) -> dict[str, str]:
+    """Save a signup; returns the problems to show beside the fields (none when saved)."""
+    source = {"source": "landing"} if "source" in signup.fields else {}
+    try:
+        signup.create({**entered, **source})
+    except Conflict as error:
+        # an email already on the list gets the same thanks: who signed up is nobody else's to learn
+        return {} if set(error.fields) == {"email"} else error.fields
+    except ValidationError as error:
+        return error.fields
+    return {}
+
+
+def shelf() -> list[dict[str, Any]] | None:
+    """Up to six active products, most in stock first; None when there is no product entity."""
+    product = declared(SHELF)
+    if product is None:
+        return None
+    has = product.fields
+    active = [Filter("active", "eq", True)] if "active" in has else []
+    most = {"sort": "stock", "desc": True} if "stock" in has else {}
+    return product.list(Query(filters=active, per_page=6, **most)).rows
 
 
 # == COMMANDS ==================================================================

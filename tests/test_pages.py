@@ -11,6 +11,7 @@ from flask import Flask
 from kit import config
 from kit.config import SettingError
 from kit.store import Query
+from tests import unusual_models
 from tests.conftest import csrf_token, make_app
 
 BAD_EMAIL = "Email must be an email address like name@example.com."
@@ -70,6 +71,25 @@ def test_product_names_are_html_escaped(app, client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
 
+def test_landing_page_shows_only_the_sections_of_declared_entities(any_app):
+    # a founder replacing the example's entities keeps a working home page, without their sections
+    kit_store = any_app.extensions["kit.store"]
+    response = any_app.test_client().get("/")
+    assert response.status_code == 200
+    for name, anchor in (("product", 'id="products"'), ("signup", 'id="waitlist"')):
+        assert (anchor in response.text) is (name in kit_store.repositories), name
+        assert (f'href="/#{anchor[4:-1]}"' in response.text) is (name in kit_store.repositories), name
+
+
+def test_landing_page_without_a_signup_entity_takes_no_posts(tmp_path):
+    app = make_app(tmp_path, unusual_models)
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post("/", data={"email": "zoë@example.com", "csrf_token": token})
+    assert response.status_code == 405
+    assert "Join the waitlist" not in page_text(client.get("/"))
+
+
 # == WAITLIST ==================================================================
 
 
@@ -82,6 +102,20 @@ def test_waitlist_signup_is_saved_and_redirects(app, client):
     assert signup["source"] == "landing"
     assert signup["comment"] == "Brot für die Woche"
     assert "Thanks! You are on the waitlist" in page_text(client.get("/"))
+
+
+def test_waitlist_thanks_is_shown_inside_the_waitlist_section(client):
+    # the redirect scrolls to #waitlist: a thanks at the top of the page would be off-screen
+    join_waitlist(client, "zoë@example.com")
+    html = client.get("/").text
+    section = html[html.index('<section id="waitlist"') :]
+    assert "Thanks! You are on the waitlist" in section
+    assert "Thanks! You are on the waitlist" not in html[: html.index('<section id="waitlist"')]
+
+
+def test_waitlist_comment_is_asked_with_the_label_the_admin_shows(app, client):
+    label = app.extensions["kit.store"]["signup"].fields["comment"].label
+    assert f"{label} (optional)" in page_text(client.get("/"))
 
 
 def test_waitlist_bad_email_is_shown_beside_the_field_and_nothing_is_saved(app, client):
