@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import logging
 import operator
 import os
 import sqlite3
@@ -41,6 +42,7 @@ from kit.schema import VERSION, DeclarationError, Entity, Schema, relation_name
 from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
 
+log = logging.getLogger(__name__)
 Row = dict[str, Value]
 """One row as cleaned Python values, keyed by field name, with `id`, `created_at`, `updated_at`, `version`."""
 
@@ -435,6 +437,7 @@ class Repository:
             sa.Column("created_at", sa.DateTime),
             sa.Column("updated_at", sa.DateTime),
             sa.Column(VERSION, sa.Integer, nullable=False, server_default=sa.text("1")),
+            sqlite_autoincrement=True,  # an id is never given again after its row is deleted
         )
         self.search = Search(self.table, entity.search, store.is_sqlite)
         self.indexed = {field for _, field, _ in self.index_plan()}
@@ -447,11 +450,11 @@ class Repository:
     def sync(self, conn: sa.Connection, inspector: sa.Inspector | None) -> None:
         """Create the table, add missing columns and indexes, follow changed declarations."""
         if inspector is None:
-            self.table.create(conn)
-            indexes: dict[str, Any] = {}
+            self.table.create(conn)  # with the indexes an earlier sync of this process attached to it
+            inspector = sa.inspect(conn)
         else:
             self.sync_columns(conn, {c["name"]: c["type"] for c in inspector.get_columns(self.name)})
-            indexes = {i["name"]: i for i in inspector.get_indexes(self.name)}
+        indexes = {i["name"]: i for i in inspector.get_indexes(self.name)}
         self.sync_indexes(conn, indexes)
         self.search.sync(conn)
         counts = self.store.counts
@@ -474,9 +477,23 @@ class Repository:
             if found is None:
                 spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}")
+                self.fill_new_column(conn, column.name)
             elif not self.store.is_sqlite and shorter(found, column.type):
                 wider = column.type.compile(conn.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {quote(column.name)} TYPE {wider}")
+
+    def fill_new_column(self, conn: sa.Connection, name: str) -> None:
+        """Give the rows stored before a field was declared its default, or say they have none."""
+        f = self.fields[name]
+        if name not in self.entity.fields or not conn.execute(sa.select(self.table.c.id).limit(1)).first():
+            return
+        if f.default is not None and not callable(f.default):
+            conn.execute(self.table.update().values({name: f.to_db(f.initial())}))
+        elif f.required:
+            log.warning(
+                f"Entity '{self.name}', field '{name}' is new and required: the rows stored before it "
+                "have no value, and each needs one the next time it is saved."
+            )
 
     def sync_indexes(self, conn: sa.Connection, indexes: dict[str, Any]) -> None:
         """Make missing indexes, remake those ordered the old way, drop those of fields no longer unique."""

@@ -6,12 +6,14 @@ import os
 import sqlite3
 import stat
 import threading
+import types
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ON_POSTGRES, sqlite_only
+import models
+from tests.conftest import ON_POSTGRES, make_app, sqlite_only
 
 
 def rows_and_kept_counts(path) -> list[tuple[str, int, int]]:
@@ -109,6 +111,24 @@ def test_restore_brings_the_rows_back(app, runner, tmp_path):
     with app.app_context():
         assert [row["name"] for row in repo.iterate()] == ["Bleibt – ö"]
         assert repo.count() == 1
+
+
+@sqlite_only
+def test_a_backup_from_before_an_entity_was_declared_restores_with_its_table_made(app, runner, tmp_path):
+    older = types.ModuleType("models_then")
+    older.category = models.category
+    (tmp_path / "then").mkdir()
+    then = make_app(tmp_path / "then", older)
+    with then.app_context():
+        then.extensions["kit.store"]["category"].create({"name": "Damals – ö"})
+    then.extensions["kit.store"].close()
+    result = runner.invoke(args=["restore", str(tmp_path / "then" / "test.db"), "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        assert [row["name"] for row in kit_store["category"].iterate()] == ["Damals – ö"]
+        assert kit_store["product"].count() == 0
+        assert kit_store["product"].create({"name": "Neu", "category": 1, "price": "1.00"})["id"] == 1
 
 
 @sqlite_only

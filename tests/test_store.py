@@ -291,7 +291,7 @@ def test_adding_a_field_keeps_rows_and_removing_one_keeps_its_data(tmp_path):
     app = make_app(tmp_path, second)
     with app.app_context():
         row = app.extensions["kit.store"]["note"].list().rows[0]
-        assert row["title"] == "Ünïcode" and row["stars"] is None
+        assert row["title"] == "Ünïcode" and row["stars"] == 3  # the rows before it get its default
         assert "body" not in row
         raw = app.extensions["kit.store"].connection.exec_driver_sql("select body from note")
         assert raw.fetchall() == [("kept",)]
@@ -304,6 +304,37 @@ def restart(tmp_path, *entities):
     for entity in entities:
         setattr(module, entity.name, entity)
     return make_app(tmp_path, module)
+
+
+def test_a_new_field_gives_earlier_rows_its_default_or_says_they_lack_one(tmp_path, caplog):
+    from kit.declare import Boolean, Entity, Text
+
+    app = restart(tmp_path, Entity("venue", Text("name", required=True)))
+    with app.app_context():
+        app.extensions["kit.store"]["venue"].create({"name": "Café Ölkeller"})
+    app.extensions["kit.store"].close()
+    fields = [
+        Text("name", required=True),
+        Text("country", required=True, default="Österreich"),
+        Boolean("open"),
+        Text("owner", required=True),
+    ]
+    app = restart(tmp_path, Entity("venue", *fields))
+    with app.app_context():
+        row = app.extensions["kit.store"]["venue"].get(1)
+    assert (row["country"], row["open"], row["owner"]) == ("Österreich", False, None)
+    assert [r.getMessage() for r in caplog.records if r.name == "kit.store"] == [
+        "Entity 'venue', field 'owner' is new and required: the rows stored before it have no value, "
+        "and each needs one the next time it is saved."
+    ]
+    app.extensions["kit.store"].close()
+
+
+def test_an_id_is_never_given_again_after_its_row_is_deleted(shop):
+    kit_store, _ = shop
+    first, last = (kit_store["category"].create({"name": name}) for name in ("Tee", "Kaffee"))
+    kit_store["category"].delete(last["id"])
+    assert kit_store["category"].create({"name": "Kakao"})["id"] > last["id"] > first["id"]
 
 
 def test_a_field_no_longer_unique_takes_repeated_values_after_a_restart(tmp_path):
