@@ -10,8 +10,10 @@ names the field.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -23,6 +25,17 @@ Value = Any
 
 class FieldError(ValueError):
     """A value that a field refuses; the message is shown to the user as is."""
+
+
+def option_names(kind: type) -> list[str]:
+    """The keyword options a field kind takes: its own, then every field's."""
+    names: dict[str, None] = {}
+    for cls in (kind, Field):
+        for parameter in inspect.signature(cls).parameters.values():
+            if parameter.kind is parameter.KEYWORD_ONLY or parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
+                names[parameter.name] = None
+    names.pop("name", None)
+    return list(names)
 
 
 class Field:
@@ -43,7 +56,9 @@ class Field:
         default: Value = None,
         help: str = "",
         hidden: bool = False,
+        **unknown: Any,
     ) -> None:
+        self.unknown = list(unknown)  # told by mistake(), with the entity's name, rather than a TypeError
         self.name = name
         self.hidden = hidden
         self.label = label or name.replace("_", " ").capitalize()
@@ -62,6 +77,11 @@ class Field:
 
     def mistake(self) -> str | None:
         """What is wrong with this declaration, as the end of a sentence, or None."""
+        if self.unknown:
+            known = option_names(type(self))
+            close = difflib.get_close_matches(self.unknown[0], known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"it takes {', '.join(known)}."
+            return f"'{self.unknown[0]}' is not an option of {type(self).__name__}; {hint}"
         if self.default is None or callable(self.default):
             return None
         try:
@@ -385,18 +405,26 @@ class Choice(Field):
     kind = "choice"
     operators = ("eq", "ne", "empty")
 
-    def __init__(self, name: str, options: Sequence[str | tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, name: str, options: Sequence[str | tuple[str, str]] | Mapping[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(name, **kwargs)
         self.options: dict[str, str] = {}
-        self.odd = [option for option in options if not is_option(option)]  # told by mistake()
-        for option in options:
+        if isinstance(options, Mapping):
+            options = list(options.items())
+        # told by mistake(): one string would be one option per letter
+        self.odd = [options] if isinstance(options, str) else [o for o in options if not is_option(o)]
+        for option in options if not isinstance(options, str) else ():
             if is_option(option):
                 value, label = option if isinstance(option, tuple) else (option, option)
                 self.options[value] = label.replace("_", " ").capitalize() if label == value else label
 
     def mistake(self) -> str | None:
         if self.odd:
-            return f"{self.odd[0]!r} is not an option; give text or (value, label) pairs of text."
+            return (
+                f"{self.odd[0]!r} is not an option; give a list of text or of (value, label) pairs, "
+                "or a dict of value: label."
+            )
         if not self.options:
             return "a choice needs at least one option."
         return super().mistake()
@@ -409,7 +437,7 @@ class Choice(Field):
         if value in self.options:
             return value
         for key, label in self.options.items():
-            if value.casefold() == label.casefold():
+            if value.casefold() in (key.casefold(), label.casefold()):
                 return key
         listed = ", ".join(self.options)
         raise self.error(f"must be one of: {listed}.")

@@ -898,7 +898,7 @@ class Repository:
                     f"{f.label} must be at most {INDEXED_BYTES:,} bytes (letters beyond a-z take 2-4)."
                 )
         if check_db:
-            self._check_references(cleaned, errors)
+            self._check_references(cleaned, errors, current)
         if errors:
             raise ValidationError(errors)
         if check_db:
@@ -1072,10 +1072,13 @@ class Repository:
     def _to_db(self, cleaned: Row) -> Row:
         return {name: without_nul(self.fields[name].to_db(value)) for name, value in cleaned.items()}
 
-    def _check_references(self, cleaned: Row, errors: dict[str, str]) -> None:
+    def _check_references(self, cleaned: Row, errors: dict[str, str], current: Row | None) -> None:
         for ref in self.entity.references:
             value = cleaned.get(ref.name)
             if value is None or ref.name in errors:
+                continue
+            if current is not None and ref.to == self.name and value == current["id"]:
+                errors[ref.name] = f"{ref.label} can't be the row itself."
                 continue
             target = self.store[ref.to]
             if target._first(target.table.c.id == value) is None:

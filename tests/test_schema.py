@@ -108,6 +108,13 @@ def test_a_reference_may_point_to_a_builtin_entity() -> None:
     assert names(schema.load_order()) == ["kit_note", "task"]
 
 
+def test_choice_options_may_be_a_dict_of_value_and_label() -> None:
+    status = Choice("status", {"draft": "Brouillon", "on_sale": "En vente"}, default="DRAFT")
+    assert status.options == {"draft": "Brouillon", "on_sale": "En vente"}
+    assert [status.clean(raw) for raw in ("DRAFT", "en vente", "on_sale")] == ["draft", "on_sale", "on_sale"]
+    assert Schema([Entity("event", status)]).declared
+
+
 # --- Declaration mistakes -----------------------------------------------------------------
 
 MISTAKES: list = [
@@ -197,8 +204,31 @@ MISTAKES: list = [
 MISTAKES += [
     pytest.param(
         lambda: [Entity("x", Choice("n", [1, 2, 3]))],
-        "Entity 'x', field 'n': 1 is not an option; give text or (value, label) pairs of text.",
+        "Entity 'x', field 'n': 1 is not an option; give a list of text or of (value, label) pairs, "
+        "or a dict of value: label.",
         id="choice-of-numbers",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Choice("status", "draft,on_sale"))],
+        "Entity 'x', field 'status': 'draft,on_sale' is not an option; give a list of text or of "
+        "(value, label) pairs, or a dict of value: label.",
+        id="choice-of-one-string",
+    ),
+    pytest.param(
+        lambda: [Entity("venue", Text("city", requird=True))],
+        "Entity 'venue', field 'city': 'requird' is not an option of Text; did you mean 'required'?",
+        id="misspelt-option",
+    ),
+    pytest.param(
+        lambda: [Entity("gig", Reference("venue", too="venue"))],
+        "Entity 'gig', field 'venue': 'too' is not an option of Reference; did you mean 'to'?",
+        id="misspelt-reference-option",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Integer("n", colour="red"))],
+        "Entity 'x', field 'n': 'colour' is not an option of Integer; it takes min, max, label, required, "
+        "unique, default, help, hidden.",
+        id="unknown-option",
     ),
     pytest.param(
         lambda: [Entity("x", Integer("n", min=10, max=1))],

@@ -84,6 +84,20 @@ def test_reference_to_missing_row_is_refused(shop):
     assert caught.value.fields == {"category": "Category: Category 404 doesn't exist."}
 
 
+def test_a_row_cannot_refer_to_itself_but_may_to_another_of_its_entity(tmp_path):
+    app = make_app(tmp_path, MODEL_SETS["unusual"])
+    with app.app_context():
+        groups = app.extensions["kit.store"]["group"]
+        top = groups.create({"select": "Oben"})
+        below = groups.create({"select": "Unten", "parent": top["id"]})
+        with pytest.raises(ValidationError) as caught:
+            groups.update(top["id"], {"parent": top["id"]})
+        assert caught.value.fields == {"parent": "Übergeordnete Gruppe can't be the row itself."}
+        assert groups.get(top["id"])["parent"] is None
+        assert groups.update(top["id"], {"parent": below["id"]})["parent"] == below["id"]
+    app.extensions["kit.store"].close()
+
+
 def test_unique_field_conflict_is_409_naming_the_field(shop):
     kit_store, coffee = shop
     add_product(kit_store, coffee)
