@@ -1,8 +1,12 @@
 """Demo data: one CSV file per entity in seed/, loaded all-or-nothing.
 
 A reference column holds the natural key of the row it points to (the
-customer's email, the category's name), never a raw id.  Loading twice adds
-nothing: rows whose key is already stored are left as they are.
+customer's email, the category's name), never a raw id.  An empty cell
+means "no value given": the field's default applies, as for an API body
+without the field.  Every row has as many cells as the header has columns.
+Loading twice adds nothing: rows whose key is already stored are left as they
+are.  seed/ holds nothing else but a README and hidden files: any other file
+is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -31,22 +35,59 @@ class SeedError(click.ClickException):
     """A seed file the kit can't load; names file, row and field."""
 
 
+RawRow = dict[str, str]
+"""One CSV row: column name -> cell text."""
+
+
 class SeedFile:
-    """One entity's CSV file: its rows as raw strings, with their row numbers."""
+    """One entity's CSV file: its rows as raw strings, each with its row number."""
 
     def __init__(self, path: Path, repo: Repository, root: Path) -> None:
         self.path, self.repo = path, repo
         self.name = path.relative_to(root.parent).as_posix()
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            self.rows = list(reader)
-        unknown = [h for h in header if h not in repo.entity.fields or repo.fields[h].hidden]
-        if unknown:
-            raise SeedError(
-                f"{self.name}: column '{unknown[0]}' is not a field of {repo.name}; "
-                f"fields are: {', '.join(repo.entity.fields)}."
-            )
+        lines = self.read()
+        header = lines[0] if lines else []
+        self.check_header(header)
+        self.rows: list[tuple[int, RawRow]] = []
+        for number, cells in enumerate(lines[1:], start=2):
+            if not cells:
+                continue  # a blank line
+            if len(cells) != len(header):
+                raise SeedError(
+                    f"{self.where(number)}: {counted(len(cells), 'cell')} but the header has "
+                    f"{counted(len(header), 'column')}."
+                )
+            self.rows.append((number, dict(zip(header, cells, strict=True))))
+
+    def read(self) -> list[list[str]]:
+        """The file's lines as lists of cells; a file that isn't UTF-8 CSV is refused."""
+        try:
+            with self.path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle)
+                try:
+                    return list(reader)
+                except csv.Error as error:
+                    raise SeedError(
+                        f"{self.name}, line {reader.line_num}: this is not CSV ({error})."
+                    ) from None
+        except UnicodeDecodeError:
+            raise SeedError(f"{self.name}: the file is not UTF-8 text; save it as CSV UTF-8.") from None
+        except OSError as error:
+            raise SeedError(f"{self.name}: the file can't be read ({error.strerror}).") from None
+
+    def check_header(self, header: list[str]) -> None:
+        """Refuse a header with an empty, repeated or unknown column name."""
+        repo = self.repo
+        for position, name in enumerate(header, start=1):
+            if not name.strip():
+                raise SeedError(f"{self.name}: column {position} of the header has no name.")
+            if header.index(name) != position - 1:
+                raise SeedError(f"{self.name}: column '{name}' is in the header twice.")
+            if name not in repo.entity.fields or repo.fields[name].hidden:
+                raise SeedError(
+                    f"{self.name}: column '{name}' is not a field of {repo.name}; "
+                    f"fields are: {', '.join(repo.entity.fields)}."
+                )
 
     def where(self, number: int, field: str | None = None) -> str:
         """'seed/order.csv, row 12, customer' (row 1 is the header, as in a spreadsheet)."""
@@ -61,11 +102,17 @@ class Loader:
         self.store, self.folder = kit_store, folder
         self.files: list[SeedFile] = []
         names = {repo.name for repo in kit_store}
-        for path in sorted(folder.glob("*.csv")):
-            if path.stem not in names or path.stem.startswith("kit_"):
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            place = path.relative_to(folder.parent).as_posix()
+            if path.name.startswith(".") or path.stem.upper() == "README":
+                continue
+            if path.suffix != ".csv" or not path.is_file():
                 raise SeedError(
-                    f"{path.relative_to(folder.parent)}: there is no entity '{path.stem}' in models.py."
+                    f"{place}: {folder.name}/ holds one .csv file per entity; "
+                    "convert this file to CSV or move it out."
                 )
+            if path.stem not in names or path.stem.startswith("kit_"):
+                raise SeedError(f"{place}: there is no entity '{path.stem}' in models.py.")
         for entity in kit_store.schema.load_order():
             path = folder / f"{entity.name}.csv"
             if path.exists():
@@ -85,7 +132,7 @@ class Loader:
                 for repo in reversed(list(self.store)):
                     if not repo.name.startswith("kit_"):
                         repo.delete_all(conn)
-            later: list[tuple[SeedFile, list[tuple[int, int, dict[str, Any]]]]] = []
+            later: list[tuple[SeedFile, list[tuple[int, int, RawRow]]]] = []
             for seed in self.files:
                 added[seed.repo.name], stored = self.load_file(seed, conn)
                 later.append((seed, stored))
@@ -93,10 +140,8 @@ class Loader:
                 self.link_later(seed, stored, conn)
         return added
 
-    def load_file(
-        self, seed: SeedFile, conn: sa.Connection
-    ) -> tuple[int, list[tuple[int, int, dict[str, Any]]]]:
-        """Store the file's new rows; returns their count and (id, row number, raw row) of each."""
+    def load_file(self, seed: SeedFile, conn: sa.Connection) -> tuple[int, list[tuple[int, int, RawRow]]]:
+        """Store the file's new rows; returns their count and each one's (id, row number, raw row)."""
         repo = seed.repo
         key = repo.entity.key
         if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
@@ -106,7 +151,7 @@ class Loader:
         unique = [f.name for f in repo.entity.fields.values() if f.unique]
         seen: dict[str, dict[Any, int]] = {name: {} for name in unique}
         rows, numbered = [], []
-        for number, raw in enumerate(seed.rows, start=2):
+        for number, raw in seed.rows:
             row = self.clean(seed, number, raw, resolved)
             for name in unique:
                 if row[name] is None:
@@ -135,13 +180,14 @@ class Loader:
         schema, entity = self.store.schema, seed.repo.entity
         return [ref for ref in entity.references if schema.linked_later(entity, ref) == later]
 
-    def clean(
-        self, seed: SeedFile, number: int, raw: dict[str, Any], resolved: dict[str, dict[str, int]]
-    ) -> Row:
+    def clean(self, seed: SeedFile, number: int, raw: RawRow, resolved: dict[str, dict[str, int]]) -> Row:
+        """The row as the entity's values; an empty cell is left out, so the field's default applies."""
         data: dict[str, Any] = {}
         for name, value in raw.items():
             field = seed.repo.fields[name]
-            if isinstance(field, Reference) and value:
+            if not value.strip():
+                continue
+            if isinstance(field, Reference):
                 if name not in resolved:
                     continue  # linked once every file is in
                 if value not in resolved[name]:
@@ -187,7 +233,7 @@ class Loader:
         target = self.store[ref.to]
         key = target.entity.key or target.entity.title
         field = target.fields[key]
-        wanted = {row.get(ref.name) for row in seed.rows} - {None, ""}
+        wanted = {row.get(ref.name) for _, row in seed.rows} - {None, ""}
         by_text: dict[str, int] = {}
         cleaned = {}
         for text in wanted:
@@ -204,7 +250,7 @@ class Loader:
             for value, id in conn.execute(statement):
                 text = cleaned[value]
                 if text in by_text:
-                    number = next(n for n, raw in enumerate(seed.rows, start=2) if raw.get(ref.name) == text)
+                    number = next(n for n, raw in seed.rows if raw.get(ref.name) == text)
                     raise SeedError(
                         f"{seed.where(number, ref.name)}: more than one {target.entity.label.lower()} "
                         f"is '{text}'; give {target.name} a unique field to be referred to by."
@@ -212,9 +258,7 @@ class Loader:
                 by_text[text] = id
         return by_text
 
-    def link_later(
-        self, seed: SeedFile, stored: list[tuple[int, int, dict[str, Any]]], conn: sa.Connection
-    ) -> None:
+    def link_later(self, seed: SeedFile, stored: list[tuple[int, int, RawRow]], conn: sa.Connection) -> None:
         """Fill the references left out while storing (to rows of its own file, or of a later one)."""
         table = seed.repo.table
         for ref in self.references(seed, later=True):
@@ -259,6 +303,11 @@ def load(app: Flask, reset: bool = False, only_if_empty: bool = False) -> str:
     if not total:
         return "Nothing to seed: every row in seed/ is already stored."
     return f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s."
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 row', '1,204 rows'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def load_fake(kit_store: Store, names: list[str], rows: int) -> str:

@@ -94,6 +94,13 @@ def write_rows(path: Path, *lines: str) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def append_rows(path: Path, *lines: str) -> int:
+    """Add lines to a seed file; returns the row number the first of them gets."""
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + "".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(before.splitlines()) + 1
+
+
 @pytest.fixture
 def seed_app(tmp_path):
     """An app whose seed/ is a copy a test may break."""
@@ -128,6 +135,36 @@ BROKEN = [
         "customer.csv",
         ["email,name", "zoe@example.com,Zoë", "ZOE@example.com,Zoë again"],
         "seed/customer.csv, row 3, email:",
+    ),
+    (
+        "product.csv",
+        ["name,category,price,stock", "Teapot,Ceramics,12.50,3", "Tasse,Ceramics,10,50,4"],
+        "seed/product.csv, row 3: 5 cells but the header has 4 columns.",
+    ),
+    (
+        "product.csv",
+        ["name,category,price,stock", "Teapot,Ceramics,12.50,3", "Tasse,Ceramics"],
+        "seed/product.csv, row 3: 2 cells but the header has 4 columns.",
+    ),
+    (
+        "product.csv",
+        ["name,category,price,name", "Teapot,Ceramics,12.50,Kanne"],
+        "seed/product.csv: column 'name' is in the header twice.",
+    ),
+    (
+        "product.csv",
+        ["name,category,,price", "Teapot,Ceramics,,12.50"],
+        "seed/product.csv: column 3 of the header has no name.",
+    ),
+    (
+        "event.json",
+        ['[{"name": "Concert"}]'],
+        "seed/event.json: seed/ holds one .csv file per entity; convert this file to CSV or move it out.",
+    ),
+    (
+        "notes.txt",
+        ["Bring more mugs."],
+        "seed/notes.txt: seed/ holds one .csv file per entity; convert this file to CSV or move it out.",
     ),
 ]
 
@@ -298,3 +335,74 @@ def test_fake_rows_name_the_entity_a_reference_needs(tmp_path):
     result = app.test_cli_runner().invoke(args=["seed", "--fake", "5", "--entity", "trip"])
     assert result.exit_code == 1
     assert "trip: no place for origin to refer to; fill place first." in result.output
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_a_sentence(seed_app):
+    app, folder = seed_app
+    (folder / "signup.csv").write_bytes("email,comment\nb@example.com,Café\n".encode("latin-1"))
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert "seed/signup.csv: the file is not UTF-8 text; save it as CSV UTF-8." in result.output
+    assert table_counts(app)["signup"] == 0
+
+
+def test_a_readme_and_hidden_files_in_seed_are_left_alone(seed_app):
+    app, folder = seed_app
+    write_rows(folder / "README.md", "# Demo data")
+    write_rows(folder / ".DS_Store", "x")
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+
+
+UNUSUAL_SEEDS = {
+    "group.csv": ["select,parent,order", "Kind,Eltern,2", "Eltern,,1"],
+    "order.csv": ["from,where,group,table,by", "Zoë,Köln,Kind,12.50,desc"],
+}
+
+
+def seeded_app_of(tmp_path, model_set: str):
+    """An app of `model_set` with its seed files loaded once."""
+    from tests.conftest import MODEL_SETS
+
+    if model_set == "shop":
+        app = make_app(tmp_path)
+        app.root_path = str(copy_seeds(tmp_path))
+    else:
+        app = make_app(tmp_path, MODEL_SETS[model_set])
+        app.root_path = str(tmp_path / "project")
+        (tmp_path / "project" / "seed").mkdir(parents=True)
+        for name, lines in UNUSUAL_SEEDS.items():
+            write_rows(tmp_path / "project" / "seed" / name, *lines)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    return app, Path(app.root_path) / "seed"
+
+
+DEFAULTED = {  # per model set: a file, a row with empty cells, what tells it apart, and its defaults
+    "shop": (
+        "order.csv",
+        "SF-1,jonasweiss@mail.example.com,,2026-01-01 10:00,1.00,",
+        {"number": "SF-1"},
+        {"status": "new", "note": None},
+    ),
+    "unusual": ("order.csv", "Ünal,,Kind,12.50,", {"from": "Ünal"}, {"by": "asc", "where": None}),
+}
+
+
+@pytest.mark.parametrize("model_set", sorted(DEFAULTED))
+def test_an_empty_cell_takes_the_fields_default(tmp_path, model_set):
+    app, folder = seeded_app_of(tmp_path, model_set)
+    name, line, found, expected = DEFAULTED[model_set]
+    append_rows(folder / name, line)
+    if model_set == "shop":
+        append_rows(folder / "product.csv", "Bar Sans Capacité,Ceramics,3.00,,,,")
+    result = app.test_cli_runner().invoke(args=["seed", "--reset"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        rows = list(kit_store[name.removesuffix(".csv")].iterate())
+        row = next(r for r in rows if all(r[k] == v for k, v in found.items()))
+        assert {key: row[key] for key in expected} == expected
+        if model_set == "shop":
+            made = next(r for r in list(kit_store["product"].iterate()) if r["name"] == "Bar Sans Capacité")
+            assert (made["stock"], made["active"], made["image_url"]) == (0, True, None)
