@@ -1,12 +1,14 @@
 """Demo data: one CSV file per entity in seed/, loaded all-or-nothing.
 
 A reference column holds the natural key of the row it points to (the
-customer's email, the category's name), never a raw id.  An empty cell
-means "no value given": the field's default applies, as for an API body
+customer's email, the category's name), never a raw id; it is matched as the
+key field reads it, so 'ZOE@example.com' finds zoe@example.com.  An empty
+cell means "no value given": the field's default applies, as for an API body
 without the field.  Every row has as many cells as the header has columns.
 Loading twice adds nothing: rows whose key is already stored are left as they
-are.  seed/ holds nothing else but a README and hidden files: any other file
-is refused rather than ignored.
+are.  An entity without a unique field is loaded only into an empty table;
+its file is still checked on every run.  seed/ holds nothing else but a
+README and hidden files: any other file is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class Loader:
     def __init__(self, kit_store: Store, folder: Path) -> None:
         self.store, self.folder = kit_store, folder
         self.files: list[SeedFile] = []
+        self.skipped: list[SeedFile] = []  # checked, not loaded: no natural key, and rows already stored
         names = {repo.name for repo in kit_store}
         for path in sorted(folder.iterdir()) if folder.is_dir() else []:
             place = path.relative_to(folder.parent).as_posix()
@@ -141,11 +144,9 @@ class Loader:
         return added
 
     def load_file(self, seed: SeedFile, conn: sa.Connection) -> tuple[int, list[tuple[int, int, RawRow]]]:
-        """Store the file's new rows; returns their count and each one's (id, row number, raw row)."""
+        """Check every row, store the new ones; returns their count and each one's (id, number, raw)."""
         repo = seed.repo
         key = repo.entity.key
-        if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
-            return 0, []  # no natural key: a file is loaded only into an empty table
         present = self.existing_keys(repo, key, seed, conn) if key else set()
         resolved = {ref.name: self.resolve(seed, ref, conn) for ref in self.references(seed, later=False)}
         unique = [f.name for f in repo.entity.fields.values() if f.unique]
@@ -164,6 +165,9 @@ class Loader:
                 continue
             rows.append(row)
             numbered.append((number, raw))
+        if key is None and conn.execute(sa.select(repo.table.c.id).limit(1)).first():
+            self.skipped.append(seed)  # no natural key: a file is loaded only into an empty table
+            return 0, []
         self.check_taken(seed, rows, numbered, [n for n in unique if n != key], conn)
         if not self.references(seed, later=True):
             return repo.load(progress(rows, len(rows), repo.name), conn, bulk=len(rows) >= BULK_ROWS), []
@@ -180,7 +184,9 @@ class Loader:
         schema, entity = self.store.schema, seed.repo.entity
         return [ref for ref in entity.references if schema.linked_later(entity, ref) == later]
 
-    def clean(self, seed: SeedFile, number: int, raw: RawRow, resolved: dict[str, dict[str, int]]) -> Row:
+    def clean(
+        self, seed: SeedFile, number: int, raw: RawRow, resolved: dict[str, dict[str, int | None]]
+    ) -> Row:
         """The row as the entity's values; an empty cell is left out, so the field's default applies."""
         data: dict[str, Any] = {}
         for name, value in raw.items():
@@ -190,10 +196,8 @@ class Loader:
             if isinstance(field, Reference):
                 if name not in resolved:
                     continue  # linked once every file is in
-                if value not in resolved[name]:
-                    target = self.store[field.to].entity
-                    raise SeedError(f"{seed.where(number, name)}: no {target.label.lower()} '{value}'.")
-                value = resolved[name][value]
+                data[name] = self.target_id(seed, number, field, value, resolved[name])
+                continue
             data[name] = value
         try:
             return seed.repo.clean(data, check_db=False)
@@ -225,56 +229,71 @@ class Loader:
         field = repo.fields[key]
         return {field.from_db(v) for v in conn.execute(sa.select(repo.table.c[key])).scalars()}
 
-    def resolve(self, seed: SeedFile, ref: Reference, conn: sa.Connection) -> dict[str, int]:
+    def resolve(self, seed: SeedFile, ref: Reference, conn: sa.Connection) -> dict[str, int | None]:
         """Natural key text -> id for every value a reference column of the file uses.
 
-        Without a unique key rows are referred to by title; a title two rows share is refused.
+        Each text is matched as the key field cleans it, so two spellings of one
+        email find the same row.  Without a unique key rows are referred to by
+        title; a title two rows share maps to None (see `target_id`).
         """
         target = self.store[ref.to]
         key = target.entity.key or target.entity.title
         field = target.fields[key]
-        wanted = {row.get(ref.name) for _, row in seed.rows} - {None, ""}
-        by_text: dict[str, int] = {}
-        cleaned = {}
-        for text in wanted:
+        texts: dict[Any, list[str]] = {}
+        for text in {raw.get(ref.name, "") for _, raw in seed.rows} - {""}:
             try:
-                cleaned[field.to_db(field.clean(text))] = text
+                texts.setdefault(field.to_db(field.clean(text)), []).append(text)
             except ValueError:
                 continue  # reported as "no such row" where it is used
-        values = list(cleaned)
+        by_text: dict[str, int | None] = {}
+        values = list(texts)
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
             statement = sa.select(target.table.c[key], target.table.c.id).where(
                 target.table.c[key].in_(chunk)
             )
             for value, id in conn.execute(statement):
-                text = cleaned[value]
-                if text in by_text:
-                    number = next(n for n, raw in seed.rows if raw.get(ref.name) == text)
-                    raise SeedError(
-                        f"{seed.where(number, ref.name)}: more than one {target.entity.label.lower()} "
-                        f"is '{text}'; give {target.name} a unique field to be referred to by."
-                    )
-                by_text[text] = id
+                for text in texts[value]:
+                    by_text[text] = None if text in by_text else id
         return by_text
 
+    def target_id(
+        self, seed: SeedFile, number: int, ref: Reference, text: str, ids: dict[str, int | None]
+    ) -> int:
+        """The id row `number`'s `text` refers to, or the sentence saying why there is none."""
+        target = self.store[ref.to]
+        label = target.entity.label.lower()
+        if text not in ids:
+            raise SeedError(f"{seed.where(number, ref.name)}: no {label} '{text}'.")
+        id = ids[text]
+        if id is None:
+            raise SeedError(
+                f"{seed.where(number, ref.name)}: more than one {label} is '{text}'; "
+                f"give {target.name} a unique field to be referred to by."
+            )
+        return id
+
     def link_later(self, seed: SeedFile, stored: list[tuple[int, int, RawRow]], conn: sa.Connection) -> None:
-        """Fill the references left out while storing (to rows of its own file, or of a later one)."""
+        """Fill the references left out while storing (to rows of its own file, or of a later one).
+
+        Rows not stored by this run are checked too: what they refer to must exist.
+        """
         table = seed.repo.table
+        new = {number for _, number, _ in stored}
         for ref in self.references(seed, later=True):
-            if not any(raw.get(ref.name) for _, _, raw in stored):
-                continue
-            ids, links = self.resolve(seed, ref, conn), []
-            for id, number, raw in stored:
-                value = raw.get(ref.name)
-                if not value:
-                    continue
-                if value not in ids:
-                    target = self.store[ref.to].entity.label.lower()
-                    raise SeedError(f"{seed.where(number, ref.name)}: no {target} '{value}'.")
-                links.append({"_row": id, "_target": ids[value]})  # no declared name starts with _
-            update = table.update().where(table.c.id == sa.bindparam("_row"))
-            conn.execute(update.values({ref.name: sa.bindparam("_target")}), links)
+            ids = self.resolve(seed, ref, conn)
+            for number, raw in seed.rows:
+                text = raw.get(ref.name, "")
+                if number not in new and text.strip() and text not in ids:
+                    self.target_id(seed, number, ref, text, ids)  # refuses it
+            links = [
+                {"_row": id, "_target": self.target_id(seed, number, ref, raw[ref.name], ids)}
+                for id, number, raw in stored
+                if raw.get(ref.name, "").strip()
+            ]  # no declared name starts with _
+            if links:
+                update = table.update().where(table.c.id == sa.bindparam("_row"))
+                conn.execute(update.values({ref.name: sa.bindparam("_target")}), links)
 
 
 def progress(rows: Iterable[Row], total: int, name: str) -> Iterator[Row]:
@@ -295,14 +314,34 @@ def seed_folder(app: Flask) -> Path:
 def load(app: Flask, reset: bool = False, only_if_empty: bool = False) -> str:
     """Load the seed folder into the app's store; returns the one-line summary ("" if skipped)."""
     started = time.perf_counter()
-    added = Loader(store(), seed_folder(app)).run(reset=reset, only_if_empty=only_if_empty)
+    loader = Loader(store(), seed_folder(app))
+    added = loader.run(reset=reset, only_if_empty=only_if_empty)
     total, tables = sum(added.values()), sum(1 for n in added.values() if n)
     seconds = time.perf_counter() - started
     if only_if_empty and not added:
         return ""  # another worker seeded first
-    if not total:
+    if not total and not loader.skipped:
         return "Nothing to seed: every row in seed/ is already stored."
-    return f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s."
+    if not total:
+        return f"Nothing to seed: {not_loaded(loader.skipped)}; every other row in seed/ is already stored."
+    summary = f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s"
+    return f"{summary}; {not_loaded(loader.skipped)}." if loader.skipped else f"{summary}."
+
+
+def not_loaded(files: list[SeedFile]) -> str:
+    """Why files were checked and not loaded: their entities have rows and no natural key."""
+    names = listed([seed.name for seed in files])
+    entities = listed([seed.repo.name for seed in files])
+    verbs = ("was", "has") if len(files) == 1 else ("were", "have")
+    return (
+        f"{names} {verbs[0]} checked but not loaded, as {entities} {verbs[1]} rows "
+        "and no unique field to tell new ones by"
+    )
+
+
+def listed(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
 
 
 def counted(number: int, noun: str) -> str:

@@ -71,7 +71,10 @@ def test_seed_is_idempotent(app, runner, seeded):
     before = database_dump(app)
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Nothing to seed: every row in seed/ is already stored.\n"
+    assert result.output == (
+        "Nothing to seed: seed/order_line.csv was checked but not loaded, as order_line has rows "
+        "and no unique field to tell new ones by; every other row in seed/ is already stored.\n"
+    )
     assert database_dump(app) == before
 
 
@@ -354,6 +357,40 @@ def test_a_readme_and_hidden_files_in_seed_are_left_alone(seed_app):
     assert result.exit_code == 0, result.output
 
 
+def test_a_natural_key_in_any_case_refers_to_the_one_row_it_means(seed_app):
+    app, folder = seed_app
+    append_rows(
+        folder / "order.csv",
+        "AUDIT-1,JONASWEISS@MAIL.EXAMPLE.COM,new,2026-07-01 10:00,5.00,",
+        "AUDIT-2,jonasweiss@mail.example.com,new,2026-07-01 11:00,6.00,",
+    )
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        by_number = {r["number"]: r["customer"] for r in kit_store["order"].iterate()}
+        jonas = next(
+            r for r in list(kit_store["customer"].iterate()) if r["email"] == "jonasweiss@mail.example.com"
+        )
+    assert by_number["AUDIT-1"] == by_number["AUDIT-2"] == by_number["SF-10231"] == jonas["id"]
+
+
+def test_an_unknown_natural_key_is_blamed_on_the_row_that_has_it(seed_app):
+    app, folder = seed_app
+    first = append_rows(
+        folder / "order.csv",
+        "AUDIT-1,JONASWEISS@MAIL.EXAMPLE.COM,new,2026-07-01 10:00,5.00,",
+        "AUDIT-2,nobody@example.com,new,2026-07-01 11:00,6.00,",
+    )
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert f"seed/order.csv, row {first + 1}, customer: no customer 'nobody@example.com'." in result.output
+
+
+UNKEYED = {  # per model set: a file whose entity has no unique field, and an invalid row for it
+    "shop": ("order_line.csv", "SF-10231,Rosemary Hand Salve,notanumber,14.50", "quantity"),
+    "unusual": ("order.csv", "Пётр,Omsk,Kind,notanumber,asc", "table"),
+}
 UNUSUAL_SEEDS = {
     "group.csv": ["select,parent,order", "Kind,Eltern,2", "Eltern,,1"],
     "order.csv": ["from,where,group,table,by", "Zoë,Köln,Kind,12.50,desc"],
@@ -376,6 +413,35 @@ def seeded_app_of(tmp_path, model_set: str):
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     return app, Path(app.root_path) / "seed"
+
+
+@pytest.mark.parametrize("model_set", sorted(UNKEYED))
+def test_every_row_is_checked_even_in_a_file_that_is_not_loaded_again(tmp_path, model_set):
+    app, folder = seeded_app_of(tmp_path, model_set)
+    name, line, field = UNKEYED[model_set]
+    entity = name.removesuffix(".csv")
+    again = app.test_cli_runner().invoke(args=["seed"])
+    assert again.exit_code == 0, again.output
+    assert again.output == (
+        f"Nothing to seed: seed/{name} was checked but not loaded, as {entity} has rows and no unique "
+        "field to tell new ones by; every other row in seed/ is already stored.\n"
+    )
+    number = append_rows(folder / name, line)
+    before = database_dump(app)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert f"seed/{name}, row {number}, {field}: " in result.output
+    assert database_dump(app) == before
+
+
+def test_a_stored_rows_link_to_nothing_is_refused_on_a_later_run(tmp_path):
+    app, folder = seeded_app_of(tmp_path, "unusual")
+    write_rows(folder / "group.csv", "select,parent,order", "Kind,Niemand,2", "Eltern,,1")
+    before = database_dump(app)
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert "seed/group.csv, row 2, parent: no gruppe 'Niemand'." in result.output
+    assert database_dump(app) == before
 
 
 DEFAULTED = {  # per model set: a file, a row with empty cells, what tells it apart, and its defaults
