@@ -324,7 +324,7 @@ def load(app: Flask, reset: bool = False, only_if_empty: bool = False) -> str:
         return "Nothing to seed: every row in seed/ is already stored."
     if not total:
         return f"Nothing to seed: {not_loaded(loader.skipped)}; every other row in seed/ is already stored."
-    summary = f"Seeded {total:,} rows in {tables} table{'s' if tables != 1 else ''} in {seconds:.1f} s"
+    summary = f"Seeded {counted(total, 'row')} in {counted(tables, 'table')} in {seconds:.1f} s"
     return f"{summary}; {not_loaded(loader.skipped)}." if loader.skipped else f"{summary}."
 
 
@@ -377,7 +377,7 @@ def load_fake(kit_store: Store, names: list[str], rows: int) -> str:
                 raise SeedError(f"{entity.name}, {field}: made-up values ran out ({message})") from None
     seconds = time.perf_counter() - started
     names = ", ".join(e.name for e in wanted)
-    return f"Added {rows * len(wanted):,} made-up rows to {names} in {seconds:.1f} s."
+    return f"Added {counted(rows * len(wanted), 'made-up row')} to {names} in {seconds:.1f} s."
 
 
 def sample_ids(repo: Repository, conn: sa.Connection, limit: int = 10_000) -> list[int]:
@@ -393,6 +393,13 @@ def sample_ids(repo: Repository, conn: sa.Connection, limit: int = 10_000) -> li
 @with_appcontext
 def seed_command(reset: bool, rows: int | None, entities: tuple[str, ...]) -> None:
     """Load the demo data in seed/ (all-or-nothing; running it twice adds nothing)."""
+    if rows is None and entities:
+        raise click.UsageError("--entity works only with --fake.")
+    if rows is not None and reset:
+        raise click.UsageError(
+            "--reset works only without --fake: made-up rows are added to what is stored; "
+            "run `flask seed --reset` first to start again from seed/."
+        )
     if rows is None:
         click.echo(load(current_app, reset=reset))
         return

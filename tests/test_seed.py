@@ -472,3 +472,26 @@ def test_an_empty_cell_takes_the_fields_default(tmp_path, model_set):
         if model_set == "shop":
             made = next(r for r in list(kit_store["product"].iterate()) if r["name"] == "Bar Sans Capacité")
             assert (made["stock"], made["active"], made["image_url"]) == (0, True, None)
+
+
+def test_one_row_is_counted_as_one_row(tmp_path):
+    app = app_with_seeds(tmp_path, {"spot.csv": ["name", "Zoë's"]}, Entity("spot", Text("name")))
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Seeded 1 row in 1 table in ")
+    result = app.test_cli_runner().invoke(args=["seed", "--fake", "1"])
+    assert result.output.startswith("Added 1 made-up row to spot in ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fake", "3", "--reset"], "Error: --reset works only without --fake:"),
+        (["--entity", "product"], "Error: --entity works only with --fake."),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(app, runner, args, message):
+    result = runner.invoke(args=["seed", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert table_counts(app)["product"] == 0
