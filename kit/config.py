@@ -25,6 +25,8 @@ class Setting:
     default: str
     help: str
     kind: type = str
+    least: int = 0  # bounds of a whole number
+    most: int | None = None
 
 
 SETTINGS = (
@@ -40,6 +42,7 @@ SETTINGS = (
         "Database connections each app process keeps at most; a request waits for a free one. "
         "Keep processes x this below PostgreSQL's max_connections (100).",
         int,
+        least=1,
     ),
     Setting(
         "SECRET_KEY",
@@ -55,7 +58,7 @@ SETTINGS = (
         bool,
     ),
     Setting("DEBUG", "false", "true shows tracebacks in the browser. Never in production.", bool),
-    Setting("MAX_BODY_KB", "1024", "Largest request accepted, in KB; a bigger one gets a 413 page.", int),
+    Setting("MAX_BODY_KB", "1024", "Largest request accepted, in KB; a bigger one gets a 413 page.", int, 1),
     Setting(
         "LOGIN_ATTEMPTS",
         "5",
@@ -73,14 +76,14 @@ SETTINGS = (
     Setting(
         "HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."
     ),
-    Setting("PORT", "5000", "Port `python app.py` listens on.", int),
+    Setting("PORT", "5000", "Port `python app.py` listens on.", int, 1, 65535),
     Setting("SEED_ON_START", "true", "Load the demo data from seed/ when the database is empty.", bool),
     Setting(
         "ADMIN_EMAIL",
         "admin@example.com",
         "Login made on the first start, with a random password printed once.",
     ),
-    Setting("PAGE_SIZE", "20", "Rows per page in admin lists.", int),
+    Setting("PAGE_SIZE", "20", "Rows per page in admin lists and API answers, 1 to 100.", int, 1, 100),
     Setting(
         "CORS_ORIGINS",
         "",
@@ -143,13 +146,22 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = app.config["PRODUCTION"]
-    if app.config["MAX_BODY_KB"] < 1:
-        raise SettingError(f"MAX_BODY_KB must be at least 1, not {app.config['MAX_BODY_KB']}.")
+    for setting in SETTINGS:
+        if setting.kind is int:
+            check_bounds(setting, app.config[setting.name])
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
         refuse_unsafe_production({**app.config, "DEBUG": app.config["DEBUG"] or get_debug_flag()})
+
+
+def check_bounds(setting: Setting, value: int) -> None:
+    """Refuse a whole number outside the setting's bounds, saying what they are."""
+    if setting.most is not None and not setting.least <= value <= setting.most:
+        raise SettingError(f"{setting.name} must be from {setting.least} to {setting.most}, not {value}.")
+    if value < setting.least:
+        raise SettingError(f"{setting.name} must be at least {setting.least}, not {value}.")
 
 
 def refuse_unsafe_production(settings: Mapping[str, Any]) -> None:

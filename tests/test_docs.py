@@ -77,6 +77,23 @@ def test_booleans_are_words_not_presence(tmp_path, monkeypatch):
         config_only(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "name, raw, message",
+    [
+        ("PORT", "99999", "PORT must be from 1 to 65535, not 99999."),
+        ("PAGE_SIZE", "0", "PAGE_SIZE must be from 1 to 100, not 0."),
+        ("PAGE_SIZE", "1000", "PAGE_SIZE must be from 1 to 100, not 1000."),
+        ("DATABASE_POOL", "0", "DATABASE_POOL must be at least 1, not 0."),
+        ("LOGIN_ATTEMPTS", "-5", "LOGIN_ATTEMPTS must be at least 0, not -5."),
+    ],
+)
+def test_a_number_outside_its_bounds_stops_the_start(tmp_path, monkeypatch, name, raw, message):
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(config.SettingError) as refused:
+        config_only(tmp_path)
+    assert refused.value.message == message
+
+
 def test_a_dev_secret_is_made_once_and_kept(tmp_path):
     first = config_only(tmp_path).config["SECRET_KEY"]
     assert len(first) == 64
