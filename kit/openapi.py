@@ -9,10 +9,11 @@ they never clash with an entity.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from kit.fields import Field
-from kit.store import MAX_PAGE_SIZE, Repository, Store
+from kit.store import MAX_FILTERS, MAX_PAGE_SIZE, MAX_SEARCH_WORDS, Repository, Store
 
 Json = dict[str, Any]
 
@@ -25,6 +26,10 @@ CURSOR_PATTERN = r"^\.?[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$"
 compressed), a dot, the signature."""
 LARGEST = 2**63 // 100 - 1
 """Integer and Money fields refuse anything larger (see fields.Integer.bounded)."""
+SOMETHING = r"\S"
+"""A required text: at least one character that isn't a space (the API trims text before it checks)."""
+WEB_ADDRESS = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#]\S*$"
+"""What a Url field takes (fields.Url.pattern): http or https only."""
 
 
 # == THE SURFACE ================================================================
@@ -184,6 +189,12 @@ IF_MATCH: Json = {
 }
 
 
+ETAG: Json = {
+    "description": 'The row\'s _version in quotes ("3"): send it back as If-Match.',
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
+
+
 def json_content(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
 
@@ -198,7 +209,10 @@ def errors(*statuses: int) -> Json:
         412: "If-Match named an older version: someone saved the row since; read it again.",
         415: "The body was not sent as application/json.",
     }
-    return {str(s): {"description": reasons[s], "content": json_content(ref("kit.error"))} for s in statuses}
+    found = {str(s): {"description": reasons[s], "content": json_content(ref("kit.error"))} for s in statuses}
+    if 412 in statuses:
+        found["412"]["headers"] = {"ETag": ETAG}  # the version saved meanwhile
+    return found
 
 
 # -- values ---------------------------------------------------------------------
@@ -212,17 +226,10 @@ def value_schema(f: Field, writing: bool = False) -> Json:
     if writing and isinstance(f.default, bool | int | str) and f.kind != "money":
         schema["default"] = f.default  # what a create without this field stores
     kind = f.kind
-    if kind in ("integer", "money"):
-        low, high = getattr(f, "min", None), getattr(f, "max", None)
-        low = -LARGEST if low is None else max(low, -LARGEST)
-        high = LARGEST if high is None else min(high, LARGEST)
-        if kind == "integer":
-            return {**schema, "type": "integer", "minimum": low, "maximum": high}
-        example = "12.50"
-        text = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": [example]}
-        if writing:  # exact input as text or a JSON number; read back always as text
-            text = {"type": ["string", "number"], "pattern": r"^-?[0-9]+(\.[0-9]{1,2})?$"}
-        return {**schema, **text, "description": f"{f.help} An amount like {example}.".strip()}
+    if kind == "integer":
+        return {**schema, "type": "integer", **bounds(f)}
+    if kind == "money":
+        return {**schema, **money_schema(f, writing)}
     if kind == "boolean":
         return {**schema, "type": "boolean"}
     if kind == "date":
@@ -230,17 +237,57 @@ def value_schema(f: Field, writing: bool = False) -> Json:
     if kind == "datetime":
         return {**schema, "type": "string", "format": "date-time"}
     if kind == "choice":
-        return {**schema, "type": "string", "enum": list(f.options)}  # type: ignore[attr-defined]
+        options = f.options  # type: ignore[attr-defined]
+        return {**schema, "type": "string", "enum": list(options), "x-enum-labels": dict(options)}
     if kind == "reference":
         about = f"The id of a row of {f.to}; its label is in _labels.{f.name}."  # type: ignore[attr-defined]
-        bounds = {"minimum": 1, "maximum": 2**63 - 1}
-        return {**schema, "type": "integer", **bounds, "description": about, "x-references": f.to}  # type: ignore[attr-defined]
+        ids = {"minimum": 1, "maximum": 2**63 - 1}
+        return {**schema, "type": "integer", **ids, "description": about, "x-references": f.to}  # type: ignore[attr-defined]
     schema.update(type="string", maxLength=getattr(f, "max_length", 200))
+    if writing and f.required:
+        schema.update(minLength=1, pattern=SOMETHING)  # blank is "is required."
     if kind == "email":
         schema["format"] = "email"
     if kind == "url":
-        schema["format"] = "uri"
+        schema.update(format="uri", pattern=WEB_ADDRESS)
     return schema
+
+
+def bounds(f: Field) -> Json:
+    """An integer or money field's min and max as JSON numbers, within what the kit can store."""
+    low, high = getattr(f, "min", None), getattr(f, "max", None)
+    low = -LARGEST if low is None else max(low, -LARGEST)
+    high = LARGEST if high is None else min(high, LARGEST)
+    return {"minimum": number(low), "maximum": number(high)}
+
+
+def number(value: int | Decimal) -> int | float:
+    """A bound as JSON writes it: a whole one exactly, an amount like 0.50 as a float."""
+    return int(value) if value == int(value) else float(value)
+
+
+def money_schema(f: Field, writing: bool) -> Json:
+    """Money: read back always as text with two decimals; sent as such text or a JSON number.
+
+    JSON Schema bounds only numbers, so the text's pattern carries what it can of min and max
+    (no minus sign unless min is negative, no more digits than the limit has) and the description
+    says them.
+    """
+    given = (("least", getattr(f, "min", None)), ("most", getattr(f, "max", None)))
+    about = [f.help, "An amount like 12.50.", *(f"At {w} {f.format(v)}." for w, v in given if v is not None)]
+    described = {"description": " ".join(a for a in about if a)}
+    if not writing:
+        return {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["12.50"], **described}
+    return {**money_text(f), "type": ["string", "number"], **bounds(f), "multipleOf": 0.01, **described}
+
+
+def money_text(f: Field) -> Json:
+    """The text a money field takes (in a body or a filter): the pattern its bounds allow."""
+    limits = bounds(f)
+    sign = "-?" if limits["minimum"] < 0 else ""
+    widest = max(abs(limits["minimum"]), abs(limits["maximum"]))
+    digits = max(len(str(int(widest))) - 1, 1)  # every number of that many digits is within bounds
+    return {"type": "string", "pattern": rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]{{1,2}})?$"}
 
 
 def nullable(schema: Json) -> Json:
@@ -353,8 +400,10 @@ def filter_schema(f: Field, op: str) -> Json:
         return {"type": "boolean"}
     if op in ("contains", "startswith"):
         return {"type": "string"}
-    schema = value_schema(f)
-    return {key: value for key, value in schema.items() if key not in ("title", "description", "readOnly")}
+    if f.kind == "money":
+        return money_text(f)  # parsed as a body's text is, bounds and all
+    schema = {key: value for key, value in value_schema(f).items() if key not in ("title", "description")}
+    return {**schema, "minLength": 1} if schema["type"] == "string" else schema  # "" filters by nothing
 
 
 def list_operation(repo: Repository) -> Json:
@@ -371,7 +420,7 @@ def list_operation(repo: Repository) -> Json:
         query_parameter(
             "_cursor",
             {"type": "string", "pattern": CURSOR_PATTERN},
-            "The next_cursor of a page, for the rows after it (instead of _page); same filters and _sort.",
+            "The next_cursor of a page, for the rows after it; never with _page; same filters and _sort.",
         ),
     ]
     if entity.search:
@@ -382,34 +431,55 @@ def list_operation(repo: Repository) -> Json:
         parameters.append(query_parameter(name, filter_schema(f, op), f"{f.label}: {op}."))
     return {
         "operationId": f"list_{repo.name}",
-        "summary": f"List {entity.plural.lower()}",
+        "summary": f"List {entity.plural}",
         "tags": [repo.name],
         "security": ANYONE if entity.public_read else SIGNED_IN,
         "parameters": parameters,
         "responses": {
             "200": {"description": "One page of rows.", "content": json_content(ref(f"{repo.name}.page"))},
             **errors(400, 401),
+            "400": {"description": LIST_REFUSALS, "content": json_content(ref("kit.error"))},
         },
     }
+
+
+LIST_REFUSALS = (
+    "A parameter was refused; `fields` names each. Besides what each parameter's schema says: "
+    "`_cursor` is taken only as a list gave it out, with the same `_sort`, and never with `_page`; "
+    f"a list takes at most {MAX_FILTERS} filters and a search at most {MAX_SEARCH_WORDS} words."
+)
+
+
+def one(label: str) -> str:
+    """The label with its article, in the label's own case: "an Order line", "a Bestellung"."""
+    return f"{'an' if label[:1].lower() in 'aeiou' else 'a'} {label}"
+
+
+def stored(name: str, description: str, created: bool = False) -> Json:
+    """A response with the row as stored, its ETag header and, for a new row, its Location."""
+    headers = {"ETag": ETAG}
+    if created:
+        headers["Location"] = {"description": "The URL of the new row.", "schema": {"type": "string"}}
+    return {"description": description, "headers": headers, "content": json_content(ref(name))}
 
 
 def create_operation(repo: Repository) -> Json:
     return {
         "operationId": f"create_{repo.name}",
-        "summary": f"Create a {repo.entity.label.lower()}",
+        "summary": f"Create {one(repo.entity.label)}",
         "tags": [repo.name],
         "security": SIGNED_IN,
         "requestBody": {"required": True, "content": json_content(ref(f"{repo.name}.input"))},
         "responses": {
-            "201": {"description": "Created; the row as stored.", "content": json_content(ref(repo.name))},
+            "201": stored(repo.name, "Created; the row as stored.", created=True),
             **errors(400, 401, 403, 409, 415),
         },
     }
 
 
 def row_operations(repo: Repository) -> Json:
-    label, name = repo.entity.label.lower(), repo.name
-    row = {"description": "The row as stored.", "content": json_content(ref(name))}
+    label, name = one(repo.entity.label), repo.name
+    row = stored(name, "The row as stored.")
     common = {"tags": [name], "security": SIGNED_IN}
     return {
         "parameters": [
@@ -418,14 +488,14 @@ def row_operations(repo: Repository) -> Json:
         "get": {
             **common,
             "operationId": f"get_{name}",
-            "summary": f"Get a {label}",
+            "summary": f"Get {label}",
             "security": ANYONE if repo.entity.public_read else SIGNED_IN,
             "responses": {"200": row, **errors(401, 404)},
         },
         "patch": {
             **common,
             "operationId": f"update_{name}",
-            "summary": f"Change some fields of a {label}",
+            "summary": f"Change some fields of {label}",
             "parameters": [IF_MATCH],
             "requestBody": {"required": True, "content": json_content(ref(f"{name}.patch"))},
             "responses": {"200": row, **errors(400, 401, 403, 404, 409, 412, 415)},
@@ -433,7 +503,7 @@ def row_operations(repo: Repository) -> Json:
         "delete": {
             **common,
             "operationId": f"delete_{name}",
-            "summary": f"Delete a {label}",
+            "summary": f"Delete {label}",
             "parameters": [IF_MATCH],
             "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409, 412)},
         },
@@ -525,15 +595,23 @@ def sections(doc: Json) -> list[Json]:
 
 
 def describe_type(schema: Json) -> str:
-    """A JSON Schema in a few words: "text (date)", "one of: new, paid", "whole number"."""
+    """A JSON Schema in a few words: "text (date)", "one of: new, asc (Aufsteigend)", "whole number"."""
     kinds = schema.get("type", "object")
     kinds = [kinds] if isinstance(kinds, str) else kinds
     words = {"string": "text", "integer": "whole number", "boolean": "true/false", "object": "object"}
     base = " or ".join(words.get(k, k) for k in kinds if k != "null")
     if "enum" in schema:
-        base = "one of: " + ", ".join(str(v) for v in schema["enum"] if v is not None)
+        labels = schema.get("x-enum-labels", {})
+        base = "one of: " + ", ".join(
+            shown_option(v, labels.get(v, v)) for v in schema["enum"] if v is not None
+        )
     elif "format" in schema:
         base = f"{base} ({schema['format']})"
-    elif "pattern" in schema:
+    elif "multipleOf" in schema or "examples" in schema:  # money, as sent or as read
         base = f"{base} (an amount like 12.50)"
     return base + (", or null" if "null" in kinds else "")
+
+
+def shown_option(value: str, label: str) -> str:
+    """A choice's value, with its label where that says more than the value's own case."""
+    return value if label.casefold() == value.casefold() else f"{value} ({label})"
