@@ -4,6 +4,7 @@
 
 const START_ENTITY = "product"; // shown first when it exists; pick another in the menu
 const PER_PAGE = 10;
+const WRITERS = ["admin", "editor"]; // the roles that change data (see "Auth" in /api/docs); viewers read
 
 const state = { doc: null, session: null, entity: null, page: 1, search: "", editing: null };
 const $ = (id) => document.getElementById(id);
@@ -29,6 +30,23 @@ async function call(method, path, body, version) {
 
 function schema(name) {
   return state.doc.components.schemas[name];
+}
+
+function canWrite() {
+  const user = state.session && state.session.user;
+  return Boolean(user && WRITERS.includes(user.role));
+}
+
+function shownValue(property, value) {
+  // a choice's label, as the admin shows it ("Paid" for paid); any other value as it is
+  const labels = property["x-enum-labels"] || {};
+  return value in labels ? labels[value] : String(value);
+}
+
+function isRequired(create, name, property) {
+  // required, even where a default fills it in when left out (such a field isn't in `required`)
+  const kinds = [].concat(property.type);
+  return (create.required || []).includes(name) || (!kinds.includes("null") && !kinds.includes("boolean"));
 }
 
 function entities() {
@@ -75,7 +93,7 @@ function cell(row, name, property) {
   if (name in row._labels) return row._labels[name] || String(value);
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (property.format === "date-time") return `${value.slice(0, 16).replace("T", " ")} UTC`;
-  return String(value);
+  return shownValue(property, value);
 }
 
 async function loadRows() {
@@ -123,7 +141,8 @@ async function input(name, property, value, label) {
   let element;
   if (property["x-references"]) {
     element = document.createElement("select");
-    const options = await call("GET", `/api/${property["x-references"]}?_per_page=100`).catch(() => ({ rows: [] }));
+    const none = { rows: [] }; // read-only, the row's own label is all the select shows
+    const options = canWrite() ? await call("GET", `/api/${property["x-references"]}?_per_page=100`).catch(() => none) : none;
     element.append(new Option("", ""));
     for (const row of options.rows) element.append(new Option(row._label, row.id));
     if (value !== null && value !== undefined && !options.rows.some((row) => row.id === value)) {
@@ -131,7 +150,7 @@ async function input(name, property, value, label) {
     }
   } else if (property.enum) {
     element = document.createElement("select");
-    for (const option of property.enum) element.append(new Option(option === null ? "" : option, option ?? ""));
+    for (const option of property.enum) element.append(new Option(option === null ? "" : shownValue(property, option), option ?? ""));
   } else if (kinds.includes("boolean")) {
     element = document.createElement("input");
     element.type = "checkbox";
@@ -147,6 +166,7 @@ async function input(name, property, value, label) {
   }
   element.name = name;
   element.id = `field-${name}`;
+  element.disabled = !canWrite();
   if (element.type !== "checkbox") {
     let shown = value ?? property.default ?? "";
     if (property.format === "date-time") {
@@ -162,7 +182,8 @@ async function edit(row) {
   state.editing = row;
   const create = schema(`${state.entity}.input`);
   const label = schema(state.entity).title;
-  $("editor-title").textContent = row ? `Edit ${row._label}` : `New ${label.toLowerCase()}`;
+  const verb = canWrite() ? "Edit" : "View";
+  $("editor-title").textContent = row ? `${verb} ${row._label}` : `New ${label}`;
   const form = $("form");
   const parts = [];
   for (const [name, property] of Object.entries(create.properties)) {
@@ -170,7 +191,7 @@ async function edit(row) {
     const caption = document.createElement("label");
     caption.htmlFor = `field-${name}`;
     caption.textContent = property.title || name;
-    if ((create.required || []).includes(name)) caption.append(" *");
+    if (isRequired(create, name, property)) caption.append(" *");
     const problem = document.createElement("span");
     problem.className = "error";
     problem.id = `error-${name}`;
@@ -183,7 +204,18 @@ async function edit(row) {
     }
     parts.push(wrap);
   }
+  form.replaceChildren(...parts, actions(row));
+  $("editor").hidden = false;
+}
+
+function actions(row) {
+  // Save/Create and Delete for a role that writes; a viewer or a visitor would only be refused (403)
   const buttons = document.createElement("p");
+  if (!canWrite()) {
+    buttons.className = "muted";
+    buttons.textContent = state.session.user ? "Your role can read rows, not change them." : "Log in to change data.";
+    return buttons;
+  }
   const save = document.createElement("button");
   save.type = "submit";
   save.textContent = row ? "Save" : "Create";
@@ -196,8 +228,7 @@ async function edit(row) {
     remove.addEventListener("click", () => removeRow(row));
     buttons.append(" ", remove);
   }
-  form.replaceChildren(...parts, buttons);
-  $("editor").hidden = false;
+  return buttons;
 }
 
 function values() {
@@ -264,6 +295,7 @@ async function choose(entity) {
 async function start() {
   [state.doc, state.session] = await Promise.all([call("GET", "/api/openapi.json"), call("GET", "/api/session")]);
   showWho();
+  $("new").hidden = !canWrite();
   const names = entities();
   for (const name of names) $("entity").append(new Option(schema(name).title, name));
   const wanted = new URLSearchParams(location.search).get("entity");
