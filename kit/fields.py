@@ -453,9 +453,11 @@ class Reference(Field):
     operators = ("eq", "ne", "empty")
     searchable = False
 
-    def __init__(self, name: str, to: str | None = None, **options: Any) -> None:
+    def __init__(self, name: str, to: Any = None, **options: Any) -> None:
         super().__init__(name, **options)
-        self.to = to or name
+        if to is not None and not isinstance(to, str):
+            to = getattr(to, "name", to)  # the declared Entity itself, rather than its name
+        self.to: str = to or name
 
     def mistake(self) -> str | None:
         if self.required and self.to == self.entity:

@@ -849,10 +849,11 @@ class Repository:
         return {name: f.from_db(values[name]) for name, f in self.fields.items()}
 
     def _id(self, id: Any) -> int:
-        try:
-            value = int(id)
-        except (TypeError, ValueError):
-            raise NotFound(f"{self.entity.label} {id} doesn't exist.") from None
+        """An id as written in URLs and forms: digits alone ('01', '+1', '1_0' and '١' name no row)."""
+        written = isinstance(id, str) and id.isascii() and id.isdigit() and not id.startswith("0")
+        if not (written or (isinstance(id, int) and not isinstance(id, bool))):
+            raise NotFound(f"{self.entity.label} {id} doesn't exist.")
+        value = int(id)
         if not 0 < value < 2**63:
             raise NotFound(f"{self.entity.label} {id} doesn't exist.")
         return value

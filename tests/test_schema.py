@@ -115,6 +115,12 @@ def test_choice_options_may_be_a_dict_of_value_and_label() -> None:
     assert Schema([Entity("event", status)]).declared
 
 
+def test_a_reference_may_name_its_entity_or_be_given_it() -> None:
+    venue = Entity("venue", Text("name"))
+    gig = Entity("gig", Reference("venue", to=venue), Reference("support", to="venue"))
+    assert [ref.to for ref in Schema([venue, gig]).entities["gig"].references] == ["venue", "venue"]
+
+
 # --- Declaration mistakes -----------------------------------------------------------------
 
 MISTAKES: list = [

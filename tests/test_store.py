@@ -129,6 +129,14 @@ def test_missing_rows_are_not_found(shop, bad_id):
     assert caught.value.message == f"Product {bad_id} doesn't exist."
 
 
+@pytest.mark.parametrize("spelling", ["01", "+1", " 1", "1_0", "١", "1.0", True])
+def test_an_id_is_its_digits_alone(shop, spelling):
+    kit_store, coffee = shop
+    assert kit_store["category"].get("1") == kit_store["category"].get(1) == coffee
+    with pytest.raises(NotFound):
+        kit_store["category"].get(spelling)
+
+
 def test_delete_is_refused_while_referenced(shop):
     kit_store, coffee = shop
     add_product(kit_store, coffee)
