@@ -323,20 +323,16 @@ def load(app: Flask, reset: bool = False, only_if_empty: bool = False) -> str:
     if not total and not loader.skipped:
         return "Nothing to seed: every row in seed/ is already stored."
     if not total:
-        return f"Nothing to seed: {not_loaded(loader.skipped)}; every other row in seed/ is already stored."
+        return f"Nothing new to seed; {not_loaded(loader.skipped)}."
     summary = f"Seeded {counted(total, 'row')} in {counted(tables, 'table')} in {seconds:.1f} s"
     return f"{summary}; {not_loaded(loader.skipped)}." if loader.skipped else f"{summary}."
 
 
 def not_loaded(files: list[SeedFile]) -> str:
     """Why files were checked and not loaded: their entities have rows and no natural key."""
+    verb, where = ("loads", "an empty table") if len(files) == 1 else ("load", "empty tables")
     names = listed([seed.name for seed in files])
-    entities = listed([seed.repo.name for seed in files])
-    verbs = ("was", "has") if len(files) == 1 else ("were", "have")
-    return (
-        f"{names} {verbs[0]} checked but not loaded, as {entities} {verbs[1]} rows "
-        "and no unique field to tell new ones by"
-    )
+    return f"{names} {verb} only into {where} (no unique field to match rows by)"
 
 
 def listed(words: list[str]) -> str:

@@ -72,8 +72,8 @@ def test_seed_is_idempotent(app, runner, seeded):
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Nothing to seed: seed/order_line.csv was checked but not loaded, as order_line has rows "
-        "and no unique field to tell new ones by; every other row in seed/ is already stored.\n"
+        "Nothing new to seed; seed/order_line.csv loads only into an empty table "
+        "(no unique field to match rows by).\n"
     )
     assert database_dump(app) == before
 
@@ -419,12 +419,11 @@ def seeded_app_of(tmp_path, model_set: str):
 def test_every_row_is_checked_even_in_a_file_that_is_not_loaded_again(tmp_path, model_set):
     app, folder = seeded_app_of(tmp_path, model_set)
     name, line, field = UNKEYED[model_set]
-    entity = name.removesuffix(".csv")
     again = app.test_cli_runner().invoke(args=["seed"])
     assert again.exit_code == 0, again.output
     assert again.output == (
-        f"Nothing to seed: seed/{name} was checked but not loaded, as {entity} has rows and no unique "
-        "field to tell new ones by; every other row in seed/ is already stored.\n"
+        f"Nothing new to seed; seed/{name} loads only into an empty table "
+        "(no unique field to match rows by).\n"
     )
     number = append_rows(folder / name, line)
     before = database_dump(app)
