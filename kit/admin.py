@@ -259,7 +259,8 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     if field.kind == "date":
         return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "date"}})
     if field.kind == "datetime":
-        return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "datetime-local"}})
+        # step 1: the input shows and keeps seconds, so saving a form unchanged changes no time
+        return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "datetime-local", "step": "1"}})
     input_type = {"email": "email", "url": "url"}.get(field.kind, "text")
     return RawField(**{**common, "render_kw": {**OPTIONAL, "type": input_type}})
 
@@ -281,7 +282,7 @@ class RawField(StringField):
         if value is None:
             return ""
         if hasattr(value, "strftime") and hasattr(value, "hour"):
-            return value.isoformat(timespec="minutes")  # the year in four digits, 0999 too
+            return value.isoformat(timespec="seconds")  # the year in four digits, 0999 too
         if hasattr(value, "isoformat"):
             return value.isoformat()
         return str(value)
@@ -292,6 +293,16 @@ class RequiredMarker(validators.InputRequired):
 
     def __call__(self, form: Form, field: Any) -> None:
         """The model layer decides; see Repository.clean."""
+
+
+def same_value(field: Field, raw: Any, stored: Any) -> bool:
+    """Whether a form's raw value is the value the row holds."""
+    if raw == stored or (raw in (None, "") and stored is None):
+        return True
+    try:
+        return field.clean(raw) == stored
+    except FieldError:
+        return False
 
 
 def form_data(form: Form, repo: Repository) -> dict[str, Any]:
@@ -631,8 +642,9 @@ class EntityView(SecureView, BaseModelView):
     def update_model(self, form: Form, model: Row) -> bool:
         version, seen = read_opened_copy(form)
         try:
-            data = self.user_data(form, model)
-            model.update(self.repo.update(model["id"], data, version, seen, self.sets_hidden))
+            data = self.changes(self.user_data(form, model), model)
+            if data:  # a form saved as it was opened changes nothing, not even the row's version
+                model.update(self.repo.update(model["id"], data, version, seen, self.sets_hidden))
         except Changed as error:
             show_changed(form, error, self.repo)
             return False
@@ -640,6 +652,11 @@ class EntityView(SecureView, BaseModelView):
             show_errors(form, error)
             return False
         return True
+
+    def changes(self, data: dict[str, Any], model: Row) -> dict[str, Any]:
+        """The values of a form that differ from the row; a stored value no longer an option is kept."""
+        fields = self.repo.entity.fields
+        return {name: raw for name, raw in data.items() if not same_value(fields[name], raw, model.get(name))}
 
     def delete_model(self, model: Row) -> bool:
         try:
@@ -656,7 +673,15 @@ class EntityView(SecureView, BaseModelView):
             data[name] = loader.get_one(data[name]) if data.get(name) is not None else None
         if obj:
             data[VERSION] = opened_copy(self.repo, obj)
-        return self._edit_form_class(self.form_data(), data=data)
+        form = self._edit_form_class(self.form_data(), data=data)
+        choices = [f for f in self.repo.entity.fields.values() if f.kind == "choice" and f.name in form]
+        for field in choices:
+            value = (obj or {}).get(field.name)
+            if value is not None and value not in field.options:
+                # without its own option the select shows (and saves) the first one instead
+                gone = (value, f"{value} (no longer an option)")
+                form[field.name].choices = [*form[field.name].choices, gone]
+        return form
 
     PAGES = frozenset({".index_view", ".create_view", ".details_view", ".edit_view", ".delete_view"})
 

@@ -334,9 +334,9 @@ def type_date(page: Page, field: Field, value: Any) -> None:
         return
     box.click(position={"x": 12, "y": 8})
     page.keyboard.type(value.strftime("%m%d%Y"))
-    if field.kind == "datetime":
+    if field.kind == "datetime":  # hours, minutes, seconds (the admin's time inputs keep seconds)
         page.keyboard.press("ArrowRight")
-        page.keyboard.type(value.strftime("%I%M%p"))
+        page.keyboard.type(value.strftime("%I%M%S%p"))
     expect(box).to_have_value(fake.form_value(field, value))
 
 

@@ -324,3 +324,18 @@ def test_admin_walk(serve, page, model_set, entity_name):
     table = export_csv(page)
     assert table[0] == [f.label for f in repo.fields.values() if not f.hidden]
     assert len(table) == total + 1
+
+
+def test_an_edit_form_saved_unchanged_keeps_the_row_as_it_was(serve, page):
+    """Open an order whose time has seconds and press Save: the row, its time and version stay."""
+    live = serve()
+    with live.store() as kit_store:
+        repo = kit_store["order"]
+        row = repo.update(repo.list(Query(per_page=1)).rows[0]["id"], {"placed_at": "2026-11-20T14:34:08Z"})
+    log_in(page, live)
+    page.goto(f"{live.url}/admin/order/edit/?id={row['id']}")
+    settled(page)
+    expect(page.locator("#placed_at")).to_have_value("2026-11-20T14:34:08")
+    submit(page, "Save", "Order saved.")
+    with live.store():
+        assert repo.get(row["id"]) == row
