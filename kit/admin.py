@@ -9,6 +9,7 @@ admin shows exactly the messages the API and the seeds give.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -49,7 +50,7 @@ from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError
-from kit.schema import VERSION
+from kit.schema import VERSION, Entity, plural_of
 from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -103,6 +104,23 @@ def details_url(entity: str, id: int) -> str:
     return page_url(f"entity_{entity}.details_view", {"id": id})
 
 
+def in_sentence(label: str, name: str, plural: str | None = None) -> str:
+    """A label inside a sentence: lower-cased only if the kit made it from the name.
+
+    "order" becomes "Orders" by itself and reads "Search orders…"; a declared label
+    (a German noun, a name, a question) is shown as written: "Search Bestellungen…".
+    """
+    made = name.replace("_", " ").capitalize()
+    if plural is None:
+        return label.lower() if label == made else label
+    return plural.lower() if label == made and plural == plural_of(made) else plural
+
+
+def noun(entity: Entity, many: bool = True) -> str:
+    """An entity's label or plural as it reads inside a sentence (see in_sentence)."""
+    return in_sentence(entity.label, entity.name, entity.plural if many else None)
+
+
 class Count(int):
     """A row count as the list shows it: 1,204, or 10,000+ where counting stopped."""
 
@@ -131,27 +149,66 @@ class KitFilter(BaseFilter):
     }
 
     def __init__(self, field: Field, op: str, options: Any = None, data_type: str | None = None):
-        super().__init__(field.label, options, data_type)
+        super().__init__(shown_label(field), options, data_type)
         self.field, self.op = field, op
 
     def operation(self) -> str:
         return self.labels[self.op]
+
+    def arg(self) -> str:
+        """The filter's name in a URL: field and operation, `placed_at_not_equal`, whatever the label."""
+        return f"{self.field.name}_{self.labels[self.op].replace(' ', '_')}"
+
+    def label_arg(self) -> str | None:
+        """The name Flask-Admin made from an ASCII label (`placed_equals`): links made before still work."""
+        if not self.field.label.isascii():
+            return None
+        words = re.sub(r"[^a-z0-9 ]", "", f"{self.field.label} {self.operation()}".lower())
+        return re.sub(" +", "_", words)
 
     def get_options(self, view: Any) -> Any:
         """Fixed options; rows to pick are read by `EntityView._get_filter_groups` on each page."""
         return None if callable(self.options) else self.options
 
     def validate(self, value: str) -> bool:
+        return self.problem(value) is None
+
+    def problem(self, value: str) -> str | None:
+        """The field's own sentence on a value it can't filter by ("Total must be an amount like 12.50.")."""
         if self.op in ("contains", "startswith", "empty"):
-            return True
+            return None
         try:
             self.field.parse(value)
-        except (FieldError, TypeError):
-            return False
-        return True
+        except (FieldError, TypeError) as error:
+            return str(error) if isinstance(error, FieldError) else f"{self.field.label} needs a value."
+        return None
 
     def apply(self, query: list[Filter], value: Any) -> list[Filter]:
+        if self.field.kind == "datetime" and self.op in WHOLE_MINUTE:
+            moment = self.field.parse(value)
+            if moment.second == 0:  # given to the minute, as the list shows it and the picker gives it
+                bounds = {"start": moment, "end": moment + dt.timedelta(minutes=1)}
+                return [
+                    *query,
+                    *(Filter(self.field.name, op, bounds[at]) for op, at in WHOLE_MINUTE[self.op]),
+                ]
         return [*query, Filter(self.field.name, self.op, value)]
+
+
+WHOLE_MINUTE = {
+    "eq": (("gte", "start"), ("lt", "end")),
+    "lte": (("lt", "end"),),
+    "gt": (("gte", "end"),),
+}
+"""A time given to the minute stands for that whole minute: "equals 16:32" matches 16:32:33.
+
+"not equal" stays exact: rows outside a minute would need an OR the model layer's filters don't have.
+"""
+
+
+def shown_label(field: Field) -> str:
+    """A field's label where a person reads its values: times say they are UTC."""
+    return f"{field.label} (UTC)" if field.kind == "datetime" else field.label
 
 
 YES_NO = (("1", "yes"), ("0", "no"))
@@ -499,6 +556,22 @@ class EntityView(SecureView, BaseModelView):
     def is_valid_filter(self, filter: Any) -> bool:
         return isinstance(filter, KitFilter)
 
+    def get_filter_arg(self, index: int, flt: KitFilter) -> str:  # type: ignore[override]
+        """Named from the field, not its label: Flask-Admin drops letters beyond ASCII from a label,
+        so "Город" and "Возраст" both became `equals`."""
+        return flt.arg()
+
+    def _refresh_filters_cache(self) -> None:
+        super()._refresh_filters_cache()
+        for index, flt in enumerate(self._filters or ()):
+            old = flt.label_arg()
+            if old and old not in self._filter_args:
+                self._filter_args[old] = (index, flt)
+
+    def get_invalid_value_msg(self, value: str, filter: KitFilter) -> str:  # type: ignore[override]
+        problem = filter.problem(value) or f"{filter.field.label} can't be filtered by '{value}'."
+        return f"{problem.rstrip('.')}; the list is shown without that filter."
+
     def scaffold_form(self) -> type[Form]:
         loaders = self._form_ajax_refs or {}
         attrs = {f.name: form_field(f, loaders) for f in self.repo.entity.fields.values() if not f.hidden}
@@ -745,24 +818,32 @@ class EntityView(SecureView, BaseModelView):
                     if flt.options not in read:
                         read[flt.options] = flt.options()
                     item["options"] = read[flt.options]
+                    chosen = self.chosen_rows(flt, item["arg"])
                     if item["options"] is None:
-                        item.update(self.searched_filter(flt, item["arg"]))
+                        item.update(self.searched_filter(flt, chosen))
+                    else:  # a row filtered by but not listed (deleted since) shows as itself, not the first
+                        listed = {id for id, _ in item["options"]}
+                        item["options"] = item["options"] + [o for o in chosen.items() if o[0] not in listed]
         return groups
 
-    def searched_filter(self, flt: KitFilter, arg: str) -> dict[str, Any]:
+    def chosen_rows(self, flt: KitFilter, arg: str) -> dict[str, str]:
+        """The rows a reference filter of this page's URL names, by label; "999 (doesn't exist)" if gone."""
+        name = re.compile(rf"flt\d+_({re.escape(arg)}|{re.escape(flt.label_arg() or arg)})")
+        chosen = {as_id(value) for key, value in request.args.items() if name.fullmatch(key)} - {None}
+        labels = self.repo.store[flt.field.to].labels(chosen)
+        return {str(id): labels.get(id) or f"{id} (doesn't exist)" for id in sorted(chosen)}
+
+    def searched_filter(self, flt: KitFilter, chosen: dict[str, str]) -> dict[str, Any]:
         """A reference filter over too many rows to list: a select that asks the lookup as one types.
 
         `static/admin.js` gives Flask-Admin's select2-ajax widget the lookup's URL and the
         labels of the rows already filtered by (the filter menu has no place for either).
         """
-        name = re.compile(rf"flt\d+_{re.escape(arg)}")
-        chosen = [as_id(value) for key, value in request.args.items() if name.fullmatch(key)]
-        labels = self.repo.store[flt.field.to].labels(id for id in chosen if id is not None)
         return {
             "type": "select2-ajax",
             "kit_lookup": self.get_url(".ajax_lookup", name=flt.field.name),
-            "kit_placeholder": f"Search {self.repo.store[flt.field.to].entity.plural.lower()}…",
-            "kit_labels": {str(id): label for id, label in labels.items()},
+            "kit_placeholder": f"Search {noun(self.repo.store[flt.field.to].entity)}…",
+            "kit_labels": chosen,
         }
 
     def _get_list_extra_args(self) -> Any:
