@@ -132,6 +132,10 @@ class Count(int):
     def __str__(self) -> str:
         return f"{int(self):,}{'+' if self.estimated else ''}"
 
+    def __bool__(self) -> bool:
+        """Counted, even if nothing: Flask-Admin's tab shows "List (0)" only for a true count."""
+        return True
+
 
 class KitFilter(BaseFilter):
     """A list filter that becomes a model-layer `Filter`; the model layer checks it again."""
@@ -288,7 +292,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     marker = [validators.Optional()] if not field.required else [RequiredMarker()]
     common: dict[str, Any] = {
         "label": field.label,
-        "description": escape(field.help),  # Flask-Admin shows it as markup
+        "description": escape(form_help(field)),  # Flask-Admin shows it as markup
         "validators": marker,
         "render_kw": dict(OPTIONAL),
         "default": field.initial,  # a new row's form starts with the declared defaults
@@ -300,7 +304,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
         options = [SelectChoice(value, label) for value, label in field.options.items()]
         return SelectField(choices=blank + options, validate_choice=False, **common)
     if field.kind == "reference":
-        placeholder = f"Search {loaders[field.name].target.entity.plural.lower()}…"
+        placeholder = f"Search {noun(loaders[field.name].target.entity)}…"
         common["render_kw"] = {**OPTIONAL, "data-placeholder": placeholder, "data-minimum-input-length": 0}
         loader = loaders[field.name]
         common["default"] = lambda: None if field.initial() is None else loader.get_one(field.initial())
@@ -320,6 +324,13 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
         return RawField(**{**common, "render_kw": {**OPTIONAL, "type": "datetime-local", "step": "1"}})
     input_type = {"email": "email", "url": "url"}.get(field.kind, "text")
     return RawField(**{**common, "render_kw": {**OPTIONAL, "type": input_type}})
+
+
+def form_help(field: Field) -> str:
+    """The help under a field; a time says it is typed in UTC (a time without a zone is stored as UTC)."""
+    if field.kind != "datetime":
+        return field.help
+    return f"{field.help} Time in UTC." if field.help else "Time in UTC."
 
 
 class ReferenceField(AjaxSelectField):
@@ -477,7 +488,7 @@ class EntityView(SecureView, BaseModelView):
         self.page_size = page_size
         visible = [f for f in repo.fields.values() if not f.hidden]
         self.column_list = list(entity.columns)
-        self.column_labels = {f.name: f.label for f in repo.fields.values()}
+        self.column_labels = {f.name: shown_label(f) for f in repo.fields.values()}
         self.column_descriptions = {f.name: f.help for f in visible if f.help}
         self.column_details_list = [f.name for f in visible]
         self.column_export_list = [f.name for f in visible]
@@ -498,7 +509,7 @@ class EntityView(SecureView, BaseModelView):
         "Record was successfully created.": "{label} saved.",
         "Record was successfully saved.": "{label} saved.",
         "Record was successfully deleted.": "{label} deleted.",
-        "Record does not exist.": "That {lower} doesn't exist (any more).",
+        "Record does not exist.": "That {noun} doesn't exist (any more).",
         "Failed to create record.": "Not saved: please correct the fields marked below.",
         "Failed to save record.": "Not saved: please correct the fields marked below.",
     }
@@ -513,9 +524,9 @@ class EntityView(SecureView, BaseModelView):
         """Put Flask-Admin's waiting confirmations in the kit's words (see CONFIRMATIONS)."""
         flashes = session.get("_flashes")
         if flashes:
-            label = self.repo.entity.label
+            label, one = self.repo.entity.label, noun(self.repo.entity, many=False)
             session["_flashes"] = [
-                (category, self.CONFIRMATIONS.get(message, message).format(label=label, lower=label.lower()))
+                (category, self.CONFIRMATIONS.get(message, message).format(label=label, noun=one))
                 if isinstance(message, str) and message in self.CONFIRMATIONS
                 else (category, message)
                 for category, message in flashes
@@ -673,6 +684,10 @@ class EntityView(SecureView, BaseModelView):
 
         return export_value
 
+    def get_export_columns(self) -> list[tuple[str, str]]:
+        """A CSV's header is the fields' labels as declared (what the seeds and other tools read)."""
+        return [(name, self.repo.fields[name].label) for name in self.column_export_list]
+
     def _export_csv(self, return_url: str) -> Response:
         """The list as CSV, streamed in batches of rows: constant memory at any size.
 
@@ -784,8 +799,18 @@ class EntityView(SecureView, BaseModelView):
             for row in rows
         ]
 
+    def nothing_found(self, search: str | None, filters: Any) -> str:
+        """Why a list is empty: nothing yet, or nothing matching what the person narrowed it to."""
+        plural = noun(self.repo.entity)
+        if not search and not filters:
+            return f"There are no {plural} yet."
+        said = ["this search"] if search else []
+        if filters:
+            said.append("these filters" if len(filters) > 1 else "this filter")
+        return f"No {plural} match {' and '.join(said)}."
+
     def search_placeholder(self) -> str:
-        labels = [self.repo.fields[name].label.lower() for name in self.repo.entity.search]
+        labels = [self.repo.fields[name].label for name in self.repo.entity.search]  # as written
         return f"Search {', '.join(labels)}" if labels else ""
 
     def form_data(self) -> Any:
@@ -866,8 +891,7 @@ class EntityView(SecureView, BaseModelView):
         except (InUse, KitError) as error:
             flash(error.message, "error")
             return
-        noun = self.repo.entity.label if count == 1 else self.repo.entity.plural
-        flash(f"Deleted {count} {noun.lower()}.", "success")
+        flash(f"Deleted {count} {noun(self.repo.entity, many=count != 1)}.", "success")
 
 
 class DashboardView(SecureView, AdminIndexView):

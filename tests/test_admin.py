@@ -637,6 +637,43 @@ def test_a_stored_choice_no_longer_an_option_survives_saving_other_fields(tmp_pa
     app.extensions["kit.store"].close()
 
 
+def test_a_reference_filter_on_a_missing_row_says_so(app, admin_client):
+    make_orders(app, "2026-11-20 16:32:33")
+    html = admin_client.get("/admin/order/?flt0_customer_equals=999999").text
+    equals = next(item for item in filter_groups(html)["Customer"] if item["operation"] == "equals")
+    assert equals["options"][-1] == ["999999", "999999 (doesn't exist)"]
+    assert "No orders match this filter." in page_text(
+        admin_client.get("/admin/order/?flt0_customer_equals=999999")
+    )
+
+
+@pytest.mark.parametrize(
+    ("model_set", "query", "said"),
+    [
+        ("shop", "search=nothingmatches", "No orders match this search. Show all Orders"),
+        ("shop", "flt0_total_from=1000", "No orders match this filter. Show all Orders"),
+        (
+            "shop",
+            "search=x&flt0_total_from=1000&flt1_total_to=2",
+            "No orders match this search and these filters.",
+        ),
+        ("unusual", "search=nichts", "No Bestellungen match this search. Show all Bestellungen"),
+    ],
+)
+def test_an_empty_list_says_whether_the_search_or_filters_left_nothing(tmp_path, model_set, query, said):
+    app, client, repo, refs = open_entity(tmp_path, model_set, "order")
+    with app.app_context():
+        repo.create(fake.row(repo, 7, refs))
+    text = page_text(client.get(f"/admin/order/?{query}"))
+    assert said in text and "List (0)" in text
+    app.extensions["kit.store"].close()
+
+
+def test_an_empty_list_without_search_says_there_is_nothing_yet(app, admin_client):
+    text = page_text(admin_client.get("/admin/order/"))
+    assert "There are no orders yet." in text and "List (0)" in text
+
+
 @pytest.mark.parametrize(
     ("value", "said"),
     [("abc", "Total must be an amount like 12.50"), ("50,5", "Total must be an amount like 12.50")],
@@ -646,3 +683,32 @@ def test_a_bad_filter_value_is_refused_in_the_fields_own_words(app, admin_client
     text = page_text(admin_client.get("/admin/order/?" + urlencode({"flt0_total_from": value})))
     assert f"{said}; the list is shown without that filter." in text
     assert "Invalid Filter Value" not in text
+
+
+def test_sentences_keep_labels_as_declared(tmp_path):
+    app, client, repo, refs = open_entity(tmp_path, "unusual", "order")
+    page = client.get("/admin/order/new/").text
+    assert 'data-placeholder="Search Gruppen…"' in page
+    with app.app_context():
+        groups = [
+            app.extensions["kit.store"]["group"].create({"select": f"Gruppe {n}"})["id"] for n in (1, 2)
+        ]
+    token = csrf_token(client, "/admin/group/")
+    client.post("/admin/group/action/", data={"action": "delete", "rowid": groups, "csrf_token": token})
+    assert "Deleted 2 Gruppen." in page_text(client.get("/admin/group/"))
+    assert "That Gruppe doesn't exist (any more)." in page_text(
+        client.get("/admin/group/edit/?id=99", follow_redirects=True)
+    )
+    app.extensions["kit.store"].close()
+
+
+def test_sentences_lower_case_the_nouns_the_kit_made(app, admin_client):
+    assert 'data-placeholder="Search categories…"' in admin_client.get("/admin/product/new/").text
+    assert 'placeholder="Search Email, What would you use it for?"' in admin_client.get("/admin/signup/").text
+
+
+def test_admin_times_say_they_are_utc(app, admin_client):
+    make_orders(app, "2026-11-20 16:32:33")
+    assert "Placed (UTC)" in page_text(admin_client.get("/admin/order/"))
+    assert "Placed (UTC)" in page_text(admin_client.get("/admin/order/details/?id=1"))
+    assert "Time in UTC." in page_text(admin_client.get("/admin/order/edit/?id=1"))

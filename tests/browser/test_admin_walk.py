@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from kit import fake
+from kit import admin, fake
 from kit.fields import Field, FieldError
+from kit.schema import Entity
 from kit.store import Filter, Query, Repository, Row
 from tests.browser.conftest import (
     LiveApp,
@@ -183,19 +184,19 @@ def open_details(page: Page, live: LiveApp, repo: Repository, row: Row) -> None:
     with live.store():
         shown = {name: shown_text(repo, repo.fields[name], row[name]) for name in repo.entity.fields}
     for name, text in shown.items():
-        line = lines.filter(has=page.locator("b", has_text=exactly(repo.fields[name].label)))
+        line = lines.filter(has=page.locator("b", has_text=exactly(admin.shown_label(repo.fields[name]))))
         if text is not None:
             expect(line.locator("td").last).to_have_text(text)
 
 
-def bulk_delete(page: Page, plural: str, rows: list[Row]) -> None:
+def bulk_delete(page: Page, entity: Entity, rows: list[Row]) -> None:
     """Tick the rows, With selected > Delete, accept the question."""
     for row in rows:
         row_of(page, row["id"]).locator("input.action-checkbox").check()
     page.get_by_role("button", name="With selected").click()
     with answering(page) as questions:
         page.locator(".dropdown-menu.show a", has_text="Delete").click()
-        expect_flash(page, f"Deleted {len(rows)} {plural.lower()}.")
+        expect_flash(page, f"Deleted {len(rows)} {admin.noun(entity)}.")
     assert questions == ["Delete the selected rows?"]
 
 
@@ -288,7 +289,7 @@ def test_admin_walk(serve, page, model_set, entity_name):
     open_details(page, live, repo, pair[0])
     page.go_back()
     expect_count(page, 2)
-    bulk_delete(page, entity.plural, pair)
+    bulk_delete(page, entity, pair)
     expect_count(page, 0)
     total -= 2
     with live.store():
