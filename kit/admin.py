@@ -289,7 +289,9 @@ OPTIONAL = {"required": False}  # never the browser's own required popup: the ki
 
 def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
     """A WTForms field for one declared field; it only carries the raw value."""
-    marker = [validators.Optional()] if not field.required else [RequiredMarker()]
+    # a checkbox left unticked is an answer (no), so a required one gets no red star
+    required = field.required and field.kind != "boolean"
+    marker = [RequiredMarker()] if required else [validators.Optional()]
     common: dict[str, Any] = {
         "label": field.label,
         "description": escape(form_help(field)),  # Flask-Admin shows it as markup
@@ -516,9 +518,20 @@ class EntityView(SecureView, BaseModelView):
 
     def _run_view(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         forget_off_site_return()
+        self.say_why_not_allowed(fn.__name__)
         response = super()._run_view(fn, *args, **kwargs)
         self.restate_confirmations()
         return response
+
+    def say_why_not_allowed(self, page: str) -> None:
+        """Flask-Admin sends a role that may not create or edit back to the list without a word."""
+        allowed = {"create_view": self.can_create, "edit_view": self.can_edit}.get(page, True)
+        if allowed or not self.is_accessible():
+            return
+        if role() in ("admin", "editor"):
+            flash(f"{self.repo.entity.plural} can't be changed here.", "error")
+        else:
+            flash(f"Your role ({role()}) can read but not change data; ask an admin.", "error")
 
     def restate_confirmations(self) -> None:
         """Put Flask-Admin's waiting confirmations in the kit's words (see CONFIRMATIONS)."""
@@ -908,29 +921,45 @@ class UserView(EntityView):
 
     roles = ("admin",)
 
-    def scaffold_form(self) -> type[Form]:
-        form_class = super().scaffold_form()
+    def get_create_form(self) -> type[Form]:
+        return self.with_password(required=True, help=f"At least {MIN_PASSWORD} characters.")
+
+    def get_edit_form(self) -> type[Form]:
+        help = f"At least {MIN_PASSWORD} characters; leave it empty to keep the current one."
+        return self.with_password(required=False, help=help)
+
+    def with_password(self, required: bool, help: str) -> type[Form]:
+        """The user form with a password box: required for a new user, optional on an edit."""
+        form_class = self.scaffold_form()
         form_class.password = PasswordField(
             "Password",
-            description=f"At least {MIN_PASSWORD} characters. Empty keeps the current one.",
+            [RequiredMarker()] if required else [],
+            description=help,
             render_kw=dict(OPTIONAL, autocomplete="new-password"),
         )
         return form_class
 
     sets_hidden = True  # the password's hash and a new session token
 
-    def create_model(self, form: Form) -> Row | bool:
-        if not form.password.data:
-            form.password.errors = ["Password is required."]
-            return False
-        return super().create_model(form)
+    def password_problem(self, password: str, model: Row | None) -> str | None:
+        """What is wrong with the password typed; a new user needs one, an edit may leave it empty."""
+        if not password:
+            return "Password is required." if model is None else None
+        if len(password) < MIN_PASSWORD:
+            return f"Password must have at least {MIN_PASSWORD} characters."
+        return None
 
     def user_data(self, form: Form, model: Row | None = None) -> dict[str, Any]:
         data = form_data(form, self.repo)
         password = form.password.data or ""
+        problem = self.password_problem(password, model)
+        if problem:  # said together with what is wrong with the other fields
+            try:
+                self.repo.clean(data, model, hidden=True)
+            except ValidationError as error:
+                raise ValidationError({**error.fields, "password": problem}) from None
+            raise ValidationError({"password": problem})
         if password:
-            if len(password) < MIN_PASSWORD:
-                raise ValidationError({"password": f"Password must have at least {MIN_PASSWORD} characters."})
             data["password_hash"] = hash_password(password)
             data["password_printed"] = False
         # A new password, a deactivation or a new role ends every session of that user:

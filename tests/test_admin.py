@@ -637,6 +637,33 @@ def test_a_stored_choice_no_longer_an_option_survives_saving_other_fields(tmp_pa
     app.extensions["kit.store"].close()
 
 
+def test_an_empty_new_user_form_names_every_missing_field(app, admin_client):
+    token = csrf_token(admin_client, "/admin/users/new/")
+    text = page_text(admin_client.post("/admin/users/new/", data={"csrf_token": token}))
+    assert "Not saved: please correct the fields marked below." in text
+    assert "Email is required." in text and "Password is required." in text
+    short = page_text(admin_client.post("/admin/users/new/", data={"csrf_token": token, "password": "kurz"}))
+    assert (
+        "Email is required." in short
+        and f"Password must have at least {admin.MIN_PASSWORD} characters." in short
+    )
+
+
+def test_a_new_user_needs_a_password_and_an_edit_may_keep_it(app, admin_client):
+    new = admin_client.get("/admin/users/new/").text
+    label = re.search(r'<label for="password".*?</label>', new, flags=re.S).group(0)
+    assert 'class="text-danger">&#42;</strong>' in label
+    assert f"At least {admin.MIN_PASSWORD} characters." in new and "keep" not in page_text(
+        admin_client.get("/admin/users/new/")
+    )
+    with app.app_context():
+        someone = app.extensions["kit.store"]["kit_user"].list().rows[0]["id"]
+    edit = admin_client.get(f"/admin/users/edit/?id={someone}").text
+    label = re.search(r'<label for="password".*?</label>', edit, flags=re.S).group(0)
+    assert "text-danger" not in label
+    assert "leave it empty to keep the current one" in edit
+
+
 def test_a_reference_filter_on_a_missing_row_says_so(app, admin_client):
     make_orders(app, "2026-11-20 16:32:33")
     html = admin_client.get("/admin/order/?flt0_customer_equals=999999").text
@@ -683,6 +710,33 @@ def test_a_bad_filter_value_is_refused_in_the_fields_own_words(app, admin_client
     text = page_text(admin_client.get("/admin/order/?" + urlencode({"flt0_total_from": value})))
     assert f"{said}; the list is shown without that filter." in text
     assert "Invalid Filter Value" not in text
+
+
+def test_a_required_checkbox_has_no_required_star(tmp_path):
+    app = make_app(tmp_path, MODEL_SETS["unusual"])
+    page = log_in(app).get("/admin/wide/new/").text
+    labels = {m.group(1): m.group(0) for m in re.finditer(r'<label for="(\w+)".*?</label>', page, flags=re.S)}
+    assert "text-danger" not in labels["b2"] and "text-danger" in labels["d2"]
+    app.extensions["kit.store"].close()
+
+
+@pytest.mark.parametrize(("path", "status"), [("/admin/users/", 403), ("/admin/nope/", 404)])
+def test_an_error_inside_the_admin_leads_back_to_it(app, path, status):
+    response = log_in(app, "viewer").get(path)
+    assert response.status_code == status
+    assert '<a href="/admin/">Back to the admin</a>' in response.text
+
+
+def test_an_error_outside_the_admin_leads_home_only(client):
+    response = client.get("/nope")
+    assert response.status_code == 404 and "Back to the admin" not in response.text
+
+
+@pytest.mark.parametrize("page", ["new/", "edit/?id=1"])
+def test_a_viewer_sent_back_from_a_form_is_told_why(app, page):
+    make_categories(app, "Kaffee")
+    text = page_text(log_in(app, "viewer").get(f"/admin/category/{page}", follow_redirects=True))
+    assert "Your role (viewer) can read but not change data; ask an admin." in text
 
 
 def test_sentences_keep_labels_as_declared(tmp_path):
