@@ -44,7 +44,7 @@ def index() -> Any:
     problems: dict[str, str] = {}
     if request.method == "POST":
         if signup is None:
-            abort(405)  # no waitlist to join
+            abort(405, valid_methods=["GET", "HEAD"])  # no waitlist to join
         entered = {name: request.form.get(name, "") for name in ("email", "comment") if name in signup.fields}
         problems = join_waitlist(signup, entered)
         if not problems:

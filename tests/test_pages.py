@@ -87,6 +87,7 @@ def test_landing_page_without_a_signup_entity_takes_no_posts(tmp_path):
     token = csrf_token(client, "/login")
     response = client.post("/", data={"email": "zoë@example.com", "csrf_token": token})
     assert response.status_code == 405
+    assert "POST" not in response.headers["Allow"]
     assert "Join the waitlist" not in page_text(client.get("/"))
 
 
