@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from kit import admin
 from kit.store import Filter, Query
-from tests.browser.conftest import PHONE, expect_count, log_in, open_list, screenshot, settled
+from tests.browser.conftest import PHONE, expect_count, log_in, open_list, settled
 
 pytestmark = pytest.mark.browser
 
@@ -51,4 +51,3 @@ def test_filter_rows_fit_a_phone(serve, page):
     for box in values.all():
         edge = box.bounding_box()
         assert edge["x"] >= 0 and edge["x"] + edge["width"] <= PHONE["width"], edge
-    screenshot(page, "admin-filters-phone")
