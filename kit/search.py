@@ -34,18 +34,36 @@ def contains(
     """`column` holds `text` (or starts with it), whatever the case, in all of Unicode.
 
     SQLite's LIKE and lower() fold ASCII letters only (`ö` didn't find `Ö`); there a
-    non-ASCII word is compared with the column through `kit_lower`, Python's str.lower
-    (registered on each connection by the store).  PostgreSQL's ILIKE folds them all.
+    non-ASCII word is compared with the column through `kit_lower` (registered on each
+    connection by the store), which folds as the full-text index does.  PostgreSQL's ILIKE
+    folds them all.
     """
-    if not sqlite or text.isascii():
-        return column.istartswith(text, autoescape=True) if start else column.icontains(text, autoescape=True)
-    pattern = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    if not sqlite:
+        # ILIKE keeps ς and σ apart: a word's last sigma may be written either way
+        folded = fold(text)
+        spellings = [folded, folded[:-1] + "ς"] if folded.endswith("σ") else [folded]
+        return sa.or_(*(ilike(column, spelling, start) for spelling in spellings))
+    if text.isascii():
+        return ilike(column, text, start)
+    pattern = fold(text).replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     return sa.func.kit_lower(column).like(pattern if start else "%" + pattern, escape="/")
 
 
+def ilike(column: sa.ColumnElement[str], text: str, start: bool) -> sa.ColumnElement[bool]:
+    return column.istartswith(text, autoescape=True) if start else column.icontains(text, autoescape=True)
+
+
+def fold(text: str) -> str:
+    """Text in lower case as FTS5's trigram index folds it: σ for every sigma.
+
+    str.lower writes a word's last Σ as ς ('ΦΑΣ' -> 'φας', which 'ΦΑΣΟΛΙΑ' doesn't hold).
+    """
+    return text.lower().replace("ς", "σ")
+
+
 def lower_text(value: object) -> object:
-    """SQL kit_lower(): str.lower for text, anything else as it is."""
-    return value.lower() if isinstance(value, str) else value
+    """SQL kit_lower(): `fold` for text, anything else as it is."""
+    return fold(value) if isinstance(value, str) else value
 
 
 def match_all(words: list[str]) -> str:

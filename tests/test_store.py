@@ -250,6 +250,21 @@ def test_short_searches_and_text_filters_ignore_case_beyond_ascii(products, quer
     assert names(products.list(query)) == found
 
 
+@pytest.mark.parametrize("word", ["ΦΑΣ", "φας", "φασ", "ΦΑΣΟΛΙΑ"])
+def test_a_greek_final_sigma_finds_the_same_rows_searched_sorted_or_filtered(shop, word):
+    kit_store, coffee = shop
+    add_product(kit_store, coffee, name="ΦΑΣΟΛΙΑ γίγαντες")
+    add_product(kit_store, coffee, name="Σπανάκι")
+    repo = kit_store["product"]
+    for query in (
+        Query(search=word),
+        Query(search=word, sort="price"),
+        Query(filters=[Filter("name", "contains", word)]),
+    ):
+        page = repo.list(query)
+        assert (names(page), page.total) == (["ΦΑΣΟΛΙΑ γίγαντες"], 1), query
+
+
 def test_empty_values_sort_below_every_value_on_every_database(shop):
     kit_store, coffee = shop
     for name, stock in [("Brot", 5), ("Äpfel", None), ("Crème", 0)]:
