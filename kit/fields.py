@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import inspect
+import math
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -36,6 +37,13 @@ def option_names(kind: type) -> list[str]:
                 names[parameter.name] = None
     names.pop("name", None)
     return list(names)
+
+
+def whole(raw: Value) -> Value:
+    """A JSON number with nothing after its point (1.0, 1e2) as the int it is; anything else as given."""
+    if isinstance(raw, float | Decimal) and math.isfinite(raw) and raw == int(raw):
+        return int(raw)
+    return raw
 
 
 class Field:
@@ -242,6 +250,7 @@ class Integer(Field):
     def parse(self, raw: Value) -> Value:
         if isinstance(raw, bool):
             raise self.error("must be a whole number.")
+        raw = whole(raw)
         if isinstance(raw, int):
             value = raw
         else:
@@ -471,7 +480,7 @@ class Reference(Field):
         if isinstance(raw, bool):
             raise self.error("must be the id of a row.")
         try:
-            value = int(str(raw).strip())
+            value = int(str(whole(raw)).strip())
         except ValueError:
             raise self.error("must be the id of a row.") from None
         if not 0 < value < 2**63:  # ids are positive 64-bit integers; larger ones crash the driver

@@ -220,6 +220,8 @@ def test_url_refuses_anything_but_http_and_https(raw: str) -> None:
         ("1_000", 1000),
         (42, 42),
         (Decimal("12"), 12),
+        (4.0, 4),  # JSON's 4.0 and 1e2 are whole numbers, as JSON Schema's "integer" says
+        (Decimal("1E+2"), 100),
     ],
 )
 def test_integer_reads_form_and_csv_text(raw: object, value: int) -> None:
@@ -232,7 +234,9 @@ def test_integer_reads_form_and_csv_text(raw: object, value: int) -> None:
         "4.5",
         "zwölf",
         "1e3",
-        4.0,
+        4.5,
+        Decimal("2.5"),
+        float("inf"),
         True,
         False,
         "1,5",
