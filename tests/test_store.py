@@ -143,7 +143,7 @@ def test_delete_is_refused_while_referenced(shop):
     with pytest.raises(InUse) as caught:
         kit_store["category"].delete(coffee["id"])
     assert caught.value.message == (
-        "Category can't be deleted: 1 product still refer to it through 'Category'."
+        "Category can't be deleted: 1 product still refers to it through 'Category'."
     )
     assert kit_store["category"].count() == 1
 
@@ -152,8 +152,10 @@ def test_delete_many_is_all_or_nothing(shop):
     kit_store, coffee = shop
     tea = kit_store["category"].create({"name": "Tea"})
     add_product(kit_store, coffee)
-    with pytest.raises(InUse):
+    add_product(kit_store, coffee, name="Lungo")
+    with pytest.raises(InUse) as caught:
         kit_store["category"].delete_many([tea["id"], coffee["id"]])
+    assert caught.value.message == "They can't be deleted: 2 products still refer to them through 'Category'."
     assert kit_store["category"].count() == 2
     assert kit_store["category"].delete_many([tea["id"]]) == 1
 
