@@ -883,7 +883,7 @@ class Repository:
         cleaned: Row = {}
         for name, f in self.entity.fields.items():
             if name in data:
-                raw = data[name]
+                raw = without_nul(data[name])  # as stored: "\x00" is empty, and no unique check sees it
             elif current is None:
                 raw = f.initial()
             else:

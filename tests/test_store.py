@@ -98,6 +98,16 @@ def test_a_row_cannot_refer_to_itself_but_may_to_another_of_its_entity(tmp_path)
     app.extensions["kit.store"].close()
 
 
+def test_nul_is_dropped_before_a_value_is_checked_on_every_database(shop):
+    kit_store, coffee = shop
+    with pytest.raises(ValidationError) as caught:
+        kit_store["category"].create({"name": "\x00"})
+    assert caught.value.fields == {"name": "Name is required."}
+    with pytest.raises(Conflict):  # the unique check compares what would be stored
+        kit_store["category"].create({"name": "Café\x00 & Tee"})
+    assert kit_store["category"].create({"name": "Tee\x00"})["name"] == "Tee"
+
+
 def test_unique_field_conflict_is_409_naming_the_field(shop):
     kit_store, coffee = shop
     add_product(kit_store, coffee)
