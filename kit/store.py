@@ -37,7 +37,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.operators import custom_op
 
 from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
-from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value
+from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value, row_id
 from kit.schema import VERSION, DeclarationError, Entity, Schema, relation_name
 from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
@@ -761,9 +761,9 @@ class Repository:
     def _readable(self, query: Query) -> Query:
         """The query without NUL in its words (no stored text holds one: see without_nul), within bounds."""
         if len(query.filters) > MAX_FILTERS:
-            raise ValidationError({"filters": f"A list takes at most {MAX_FILTERS} filters at once."})
+            raise ValidationError({"_filters": f"A list takes at most {MAX_FILTERS} filters at once."})
         if len(query.search.split()) > MAX_SEARCH_WORDS:
-            raise ValidationError({"search": f"A search takes at most {MAX_SEARCH_WORDS} words."})
+            raise ValidationError({"_search": f"A search takes at most {MAX_SEARCH_WORDS} words."})
         values = [query.search, *(f.value for f in query.filters)]
         if not any(isinstance(value, str) and "\x00" in value for value in values):
             return query
@@ -849,12 +849,8 @@ class Repository:
         return {name: f.from_db(values[name]) for name, f in self.fields.items()}
 
     def _id(self, id: Any) -> int:
-        """An id as written in URLs and forms: digits alone ('01', '+1', '1_0' and '١' name no row)."""
-        written = isinstance(id, str) and id.isascii() and id.isdigit() and not id.startswith("0")
-        if not (written or (isinstance(id, int) and not isinstance(id, bool))):
-            raise NotFound(f"{self.entity.label} {id} doesn't exist.")
-        value = int(id)
-        if not 0 < value < 2**63:
+        value = row_id(id)
+        if value is None:
             raise NotFound(f"{self.entity.label} {id} doesn't exist.")
         return value
 
@@ -941,6 +937,8 @@ class Repository:
         if expected_version is not None and current[VERSION] != expected_version:
             raise self._changed(current, seen)
         cleaned = self.clean(data, current, hidden=hidden)
+        if all(current[name] == value for name, value in cleaned.items()):
+            return current  # nothing to change: no new version for others' copies to be stale against
         table = self.table
         values = {**self._to_db(cleaned), "updated_at": utcnow(), VERSION: table.c[VERSION] + 1}
         where = [table.c.id == current["id"]]

@@ -147,6 +147,24 @@ def test_an_id_is_its_digits_alone(shop, spelling):
         kit_store["category"].get(spelling)
 
 
+@pytest.mark.parametrize("spelling", ["01", "+1", "1_0", "١", "1.5", True])
+def test_a_reference_is_an_id_in_digits_too(shop, spelling):
+    kit_store, coffee = shop
+    assert add_product(kit_store, {"id": " 1 "})["category"] == coffee["id"]  # spaces typed around it
+    with pytest.raises(ValidationError) as caught:
+        add_product(kit_store, {"id": spelling}, name="Lungo")
+    assert caught.value.fields == {"category": "Category must be the id of a row."}
+
+
+def test_an_update_that_changes_nothing_writes_nothing(shop):
+    kit_store, coffee = shop
+    product = add_product(kit_store, coffee)
+    same = kit_store["product"].update(product["id"], {"price": "12.50", "name": " Espresso "})
+    assert (same["version"], same["updated_at"]) == (product["version"], product["updated_at"])
+    changed = kit_store["product"].update(product["id"], {"price": "13"})
+    assert changed["version"] == product["version"] + 1
+
+
 def test_delete_is_refused_while_referenced(shop):
     kit_store, coffee = shop
     add_product(kit_store, coffee)
@@ -303,10 +321,10 @@ def test_page_size_is_capped(products):
 @pytest.mark.parametrize(
     "query, refusal",
     [
-        (Query(search="ab " * 21), {"search": "A search takes at most 20 words."}),
+        (Query(search="ab " * 21), {"_search": "A search takes at most 20 words."}),
         (
             Query(filters=[Filter("name", "contains", "a")] * 31),
-            {"filters": "A list takes at most 30 filters at once."},
+            {"_filters": "A list takes at most 30 filters at once."},
         ),
     ],
 )
