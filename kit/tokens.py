@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from kit.errors import KitError
+from kit.errors import KitError, NotFound, ValidationError
 from kit.fields import Value
 from kit.store import Filter, Query, Row, store
 
@@ -31,6 +31,13 @@ def digest(secret: str) -> str:
 
 def issue(data: Mapping[str, Value]) -> tuple[Row, str]:
     """Store a new token for data's `user` and `name`; returns the row and the secret, shown once."""
+    try:
+        user = store()["kit_user"].get(data.get("user"))
+    except NotFound:
+        user = None  # the token's own checks name the missing user
+    if user is not None and not user["active"]:
+        # it would stay dead, and come alive with the login: deactivating revokes tokens
+        raise ValidationError({"user": f"{user['email']} is deactivated; activate the login first."})
     secret = PREFIX + secrets.token_urlsafe(32)
     row = store()["kit_token"].create({**data, "token_hash": digest(secret)}, hidden=True)
     return row, secret

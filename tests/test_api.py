@@ -569,7 +569,7 @@ def test_a_thousand_search_words_or_filters_are_a_400_not_a_500(app):
     words = client.get("/api/product?_search=" + "+".join(["ab"] * 1000))
     assert (words.status_code, words.json["error"]["fields"]) == (
         400,
-        {"search": "A search takes at most 20 words."},
+        {"_search": "A search takes at most 20 words."},
     )
     filters = client.get("/api/product?" + "&".join(["name__contains=a"] * 1000))
     assert filters.status_code == 400 and "at most 30 filters" in filters.json["error"]["message"]
@@ -664,6 +664,17 @@ def test_create_token_for_an_unknown_user_says_how_to_make_one(runner):
     result = runner.invoke(args=["create-token", "nobody@example.com"])
     assert result.exit_code == 1
     assert "There is no user nobody@example.com; make one with: flask create-admin" in result.output
+
+
+def test_a_deactivated_login_gets_no_new_token(app, runner):
+    with app.app_context():
+        maria = save_user("maria@example.com", PASSWORD, "editor")
+        app.extensions["kit.store"]["kit_user"].update(maria["id"], {"active": False})
+    result = runner.invoke(args=["create-token", "maria@example.com"])
+    assert result.exit_code == 1
+    assert "maria@example.com is deactivated; activate the login first." in result.output
+    with app.app_context():
+        assert app.extensions["kit.store"]["kit_token"].count() == 0
 
 
 def make_token_in_admin(app, admin_client, name: str = "Kassensystem"):
