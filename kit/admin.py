@@ -49,7 +49,7 @@ from wtforms import (
 from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
-from kit.fields import Field, FieldError
+from kit.fields import Field, FieldError, row_id
 from kit.schema import VERSION, Entity, plural_of
 from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store
 
@@ -1037,11 +1037,8 @@ class TokenView(EntityView):
 
 
 def as_id(value: Any) -> int | None:
-    """A row id as the model layer reads it ("07" is 7), or None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A row id as the model layer reads it (digits alone: "07" is none), or None."""
+    return row_id(value.strip() if isinstance(value, str) else value)
 
 
 def init_app(app: Flask) -> Admin:

@@ -39,6 +39,15 @@ def option_names(kind: type) -> list[str]:
     return list(names)
 
 
+def row_id(raw: Any) -> int | None:
+    """An id as ints and URLs write it, ASCII digits ('01', '+1', '1_0' and '١' are none), or None."""
+    written = isinstance(raw, str) and raw.isascii() and raw.isdigit() and not raw.startswith("0")
+    if not (written or (isinstance(raw, int) and not isinstance(raw, bool))):
+        return None
+    value = int(raw)
+    return value if 0 < value < 2**63 else None  # positive 64-bit: larger ones crash the driver
+
+
 def whole(raw: Value) -> Value:
     """A JSON number with nothing after its point (1.0, 1e2) as the int it is; anything else as given."""
     if isinstance(raw, float | Decimal) and math.isfinite(raw) and raw == int(raw):
@@ -90,8 +99,14 @@ class Field:
             close = difflib.get_close_matches(self.unknown[0], known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"it takes {', '.join(known)}."
             return f"'{self.unknown[0]}' is not an option of {type(self).__name__}; {hint}"
+        if not isinstance(self.label, str) or not isinstance(self.help, str):
+            return "its label and help must be text."
+        if self.hidden and self.required and self.default is None:
+            return "a hidden field that is required needs a default: no form or API call can fill it."
         if self.default is None or callable(self.default):
             return None
+        if self.unique:
+            return "a unique field with a default gives every row saved without a value the same one."
         try:
             self.clean(self.default)
         except FieldError as error:
@@ -436,6 +451,13 @@ class Choice(Field):
             )
         if not self.options:
             return "a choice needs at least one option."
+        for value in self.options:
+            if not value or value != value.strip():
+                return f"the option {value!r} can't be chosen: an option needs text without spaces around it."
+        folded = [value.casefold() for value in self.options]
+        twins = [value for value, key in zip(self.options, folded, strict=True) if folded.count(key) > 1]
+        if twins:
+            return f"the options {twins[0]!r} and {twins[1]!r} differ only in case, and are read alike."
         return super().mistake()
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
@@ -477,13 +499,8 @@ class Reference(Field):
         return sa.BigInteger()
 
     def parse(self, raw: Value) -> Value:
-        if isinstance(raw, bool):
-            raise self.error("must be the id of a row.")
-        try:
-            value = int(str(whole(raw)).strip())
-        except ValueError:
-            raise self.error("must be the id of a row.") from None
-        if not 0 < value < 2**63:  # ids are positive 64-bit integers; larger ones crash the driver
+        value = row_id(whole(raw.strip() if isinstance(raw, str) else raw))
+        if value is None:
             raise self.error("must be the id of a row.")
         return value
 

@@ -221,6 +221,34 @@ MISTAKES += [
         id="choice-of-one-string",
     ),
     pytest.param(
+        lambda: [Entity("x", Text("name", label=5))],
+        "Entity 'x', field 'name': its label and help must be text.",
+        id="label-not-text",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("h", hidden=True, required=True))],
+        "Entity 'x', field 'h': a hidden field that is required needs a default: no form or API call can "
+        "fill it.",
+        id="hidden-and-required",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Integer("rank", unique=True, default=0))],
+        "Entity 'x', field 'rank': a unique field with a default gives every row saved without a value the "
+        "same one.",
+        id="unique-with-default",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Choice("c", {"x ": "X", "y": "Y"}))],
+        "Entity 'x', field 'c': the option 'x ' can't be chosen: an option needs text without spaces "
+        "around it.",
+        id="option-with-spaces",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Choice("c", ["a", "A"]))],
+        "Entity 'x', field 'c': the options 'a' and 'A' differ only in case, and are read alike.",
+        id="options-alike",
+    ),
+    pytest.param(
         lambda: [Entity("venue", Text("city", requird=True))],
         "Entity 'venue', field 'city': 'requird' is not an option of Text; did you mean 'required'?",
         id="misspelt-option",
