@@ -50,7 +50,7 @@ from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError, row_id
-from kit.schema import VERSION, Entity, plural_of
+from kit.schema import VERSION
 from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -102,23 +102,6 @@ def page_url(endpoint: str, query: dict[str, Any] | None = None) -> str:
 def details_url(entity: str, id: int) -> str:
     """The URL of a row's details page."""
     return page_url(f"entity_{entity}.details_view", {"id": id})
-
-
-def in_sentence(label: str, name: str, plural: str | None = None) -> str:
-    """A label inside a sentence: lower-cased only if the kit made it from the name.
-
-    "order" becomes "Orders" by itself and reads "Search orders…"; a declared label
-    (a German noun, a name, a question) is shown as written: "Search Bestellungen…".
-    """
-    made = name.replace("_", " ").capitalize()
-    if plural is None:
-        return label.lower() if label == made else label
-    return plural.lower() if label == made and plural == plural_of(made) else plural
-
-
-def noun(entity: Entity, many: bool = True) -> str:
-    """An entity's label or plural as it reads inside a sentence (see in_sentence)."""
-    return in_sentence(entity.label, entity.name, entity.plural if many else None)
 
 
 class Count(int):
@@ -306,7 +289,7 @@ def form_field(field: Field, loaders: dict[str, ReferenceLoader]) -> Any:
         options = [SelectChoice(value, label) for value, label in field.options.items()]
         return SelectField(choices=blank + options, validate_choice=False, **common)
     if field.kind == "reference":
-        placeholder = f"Search {noun(loaders[field.name].target.entity)}…"
+        placeholder = f"Search {loaders[field.name].target.entity.noun()}…"
         common["render_kw"] = {**OPTIONAL, "data-placeholder": placeholder, "data-minimum-input-length": 0}
         loader = loaders[field.name]
         common["default"] = lambda: None if field.initial() is None else loader.get_one(field.initial())
@@ -537,7 +520,7 @@ class EntityView(SecureView, BaseModelView):
         """Put Flask-Admin's waiting confirmations in the kit's words (see CONFIRMATIONS)."""
         flashes = session.get("_flashes")
         if flashes:
-            label, one = self.repo.entity.label, noun(self.repo.entity, many=False)
+            label, one = self.repo.entity.label, self.repo.entity.noun(many=False)
             session["_flashes"] = [
                 (category, self.CONFIRMATIONS.get(message, message).format(label=label, noun=one))
                 if isinstance(message, str) and message in self.CONFIRMATIONS
@@ -814,7 +797,7 @@ class EntityView(SecureView, BaseModelView):
 
     def nothing_found(self, search: str | None, filters: Any) -> str:
         """Why a list is empty: nothing yet, or nothing matching what the person narrowed it to."""
-        plural = noun(self.repo.entity)
+        plural = self.repo.entity.noun()
         if not search and not filters:
             return f"There are no {plural} yet."
         said = ["this search"] if search else []
@@ -880,7 +863,7 @@ class EntityView(SecureView, BaseModelView):
         return {
             "type": "select2-ajax",
             "kit_lookup": self.get_url(".ajax_lookup", name=flt.field.name),
-            "kit_placeholder": f"Search {noun(self.repo.store[flt.field.to].entity)}…",
+            "kit_placeholder": f"Search {self.repo.store[flt.field.to].entity.noun()}…",
             "kit_labels": chosen,
         }
 
@@ -904,7 +887,7 @@ class EntityView(SecureView, BaseModelView):
         except (InUse, KitError) as error:
             flash(error.message, "error")
             return
-        flash(f"Deleted {count} {noun(self.repo.entity, many=count != 1)}.", "success")
+        flash(f"Deleted {count} {self.repo.entity.noun(many=count != 1)}.", "success")
 
 
 class DashboardView(SecureView, AdminIndexView):

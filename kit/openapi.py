@@ -321,7 +321,7 @@ def row_schema(repo: Repository) -> Json:
     return {
         "type": "object",
         "title": repo.entity.label,
-        "description": repo.entity.help or f"One {repo.entity.label.lower()}.",
+        "description": repo.entity.help or f"One {repo.entity.noun(many=False)}.",
         "properties": properties,
         "required": list(properties),
         "additionalProperties": False,

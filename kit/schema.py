@@ -78,6 +78,17 @@ class Entity:
         self._search, self._columns = tuple(search), tuple(columns)
         self._sortable = tuple(sortable)
 
+    def noun(self, many: bool = True) -> str:
+        """The label (or plural) inside a sentence: lower-cased only where the kit made it from the name.
+
+        "order" becomes "Orders" by itself and reads "Search orders…"; a declared label
+        (a German noun, a name) is shown as written: "Search Bestellungen…".
+        """
+        made = self.name.replace("_", " ").capitalize()
+        if not many:
+            return self.label.lower() if self.label == made else self.label
+        return self.plural.lower() if self.label == made and self.plural == plural_of(made) else self.plural
+
     def __repr__(self) -> str:
         return f"Entity({self.name!r})"
 

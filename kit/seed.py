@@ -262,7 +262,7 @@ class Loader:
     ) -> int:
         """The id row `number`'s `text` refers to, or the sentence saying why there is none."""
         target = self.store[ref.to]
-        label = target.entity.label.lower()
+        label = target.entity.noun(many=False)
         if text not in ids:
             raise SeedError(f"{seed.where(number, ref.name)}: no {label} '{text}'.")
         id = ids[text]

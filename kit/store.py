@@ -1136,10 +1136,11 @@ class Repository:
                 where = sa.and_(where, other.table.c.id.not_in(ids))
             used = conn.execute(sa.select(sa.func.count()).select_from(other.table).where(where)).scalar_one()
             if used:
-                noun, verb = (entity.label, "refers") if used == 1 else (entity.plural, "refer")
+                verb = "refers" if used == 1 else "refer"
                 rows = f"{self.entity.label} can't be deleted" if len(ids) == 1 else "They can't be deleted"
                 them = "it" if len(ids) == 1 else "them"
-                raise InUse(f"{rows}: {used} {noun.lower()} still {verb} to {them} through '{ref.label}'.")
+                noun = entity.noun(many=used != 1)
+                raise InUse(f"{rows}: {used} {noun} still {verb} to {them} through '{ref.label}'.")
 
 
 def init_app(app: Flask, models: types.ModuleType) -> Store:

@@ -439,7 +439,7 @@ def test_a_stored_rows_link_to_nothing_is_refused_on_a_later_run(tmp_path):
     before = database_dump(app)
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 1
-    assert "seed/group.csv, row 2, parent: no gruppe 'Niemand'." in result.output
+    assert "seed/group.csv, row 2, parent: no Gruppe 'Niemand'." in result.output
     assert database_dump(app) == before
 
 

@@ -176,6 +176,20 @@ def test_delete_is_refused_while_referenced(shop):
     assert kit_store["category"].count() == 1
 
 
+def test_a_delete_refusal_keeps_declared_labels_as_written(tmp_path):
+    app = make_app(tmp_path, MODEL_SETS["unusual"])
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        group = kit_store["group"].create({"select": "Oben"})
+        kit_store["group"].create({"select": "Unten", "parent": group["id"]})
+        with pytest.raises(InUse) as caught:
+            kit_store["group"].delete(group["id"])
+    assert caught.value.message == (
+        "Gruppe can't be deleted: 1 Gruppe still refers to it through 'Übergeordnete Gruppe'."
+    )
+    app.extensions["kit.store"].close()
+
+
 def test_delete_many_is_all_or_nothing(shop):
     kit_store, coffee = shop
     tea = kit_store["category"].create({"name": "Tea"})

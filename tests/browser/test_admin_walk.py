@@ -196,7 +196,7 @@ def bulk_delete(page: Page, entity: Entity, rows: list[Row]) -> None:
     page.get_by_role("button", name="With selected").click()
     with answering(page) as questions:
         page.locator(".dropdown-menu.show a", has_text="Delete").click()
-        expect_flash(page, f"Deleted {len(rows)} {admin.noun(entity)}.")
+        expect_flash(page, f"Deleted {len(rows)} {entity.noun()}.")
     assert questions == ["Delete the selected rows?"]
 
 
