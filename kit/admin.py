@@ -795,9 +795,11 @@ class EntityView(SecureView, BaseModelView):
             for row in rows
         ]
 
-    def nothing_found(self, search: str | None, filters: Any) -> str:
-        """Why a list is empty: nothing yet, or nothing matching what the person narrowed it to."""
+    def nothing_found(self, search: str | None, filters: Any, count: int = 0) -> str:
+        """Why a list is empty: nothing yet, nothing matching what it was narrowed to, or past its end."""
         plural = self.repo.entity.noun()
+        if int(count or 0) > 0:
+            return f"This page is past the end of the {count} {plural} listed."
         if not search and not filters:
             return f"There are no {plural} yet."
         said = ["this search"] if search else []

@@ -701,6 +701,18 @@ def test_an_empty_list_without_search_says_there_is_nothing_yet(app, admin_clien
     assert "There are no orders yet." in text and "List (0)" in text
 
 
+def test_a_page_past_the_end_says_so_and_leads_back_to_the_first(tmp_path):
+    app, client, repo, refs = open_entity(tmp_path, "shop", "order")
+    with app.app_context():
+        for n in range(3):
+            repo.create(fake.row(repo, n, refs))
+        total = repo.count()
+    text = page_text(client.get("/admin/order/?page=50"))
+    assert f"This page is past the end of the {total} orders listed. Back to page 1" in text
+    assert f"List ({total})" in text
+    app.extensions["kit.store"].close()
+
+
 @pytest.mark.parametrize(
     ("value", "said"),
     [("abc", "Total must be an amount like 12.50"), ("50,5", "Total must be an amount like 12.50")],
