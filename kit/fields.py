@@ -434,11 +434,12 @@ class Choice(Field):
     ) -> None:
         super().__init__(name, **kwargs)
         self.options: dict[str, str] = {}
-        if isinstance(options, Mapping):
-            options = list(options.items())
-        # told by mistake(): one string would be one option per letter
-        self.odd = [options] if isinstance(options, str) else [o for o in options if not is_option(o)]
-        for option in options if not isinstance(options, str) else ():
+        if isinstance(options, str):  # one string would be an option per letter
+            self.odd, options = [options], []
+        else:
+            options = list(options.items()) if isinstance(options, Mapping) else list(options)
+            self.odd = [option for option in options if not is_option(option)]  # told by mistake()
+        for option in options:
             if is_option(option):
                 value, label = option if isinstance(option, tuple) else (option, option)
                 self.options[value] = label.replace("_", " ").capitalize() if label == value else label
