@@ -14,13 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 import models
 from kit import fake
@@ -53,12 +56,31 @@ def pytest_configure(config: pytest.Config) -> None:
 # -- the live app -----------------------------------------------------------------
 
 
+def closing(app: WSGIApplication) -> WSGIApplication:
+    """The app, with every response body closed even when the browser hangs up mid-response.
+
+    Werkzeug's server skips `close()` when reading the rest of a dropped connection fails,
+    so a static file's handle would be left to the garbage collector: a ResourceWarning,
+    which this suite turns into an error. A generator's `finally` closes it either way.
+    """
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterator[bytes]:
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 class LiveApp:
     """The app served over HTTP from a background thread, and its store for the test to check."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, closing(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
