@@ -269,28 +269,31 @@ def measure(database: Path, rows: int) -> tuple[dict[str, float], dict[str, floa
     return figures, compared
 
 
-def cold_start(command: list[str], env: dict[str, str], path: str) -> float:
-    """Median seconds from launching `command` to its first answer, over five launches.
+def cold_starts(commands: dict[str, tuple[list[str], str]], env: dict[str, str]) -> dict[str, float]:
+    """Median seconds from launching each command to its first answer on its path, over nine launches.
 
-    Python caches compiled modules as it does on a user's machine: one launch before the timed
-    ones writes them, as a first `python app.py` does, even where PYTHONDONTWRITEBYTECODE is set.
+    The commands take turns, so a busy moment of a shared machine slows each of them alike.
+    Python caches compiled modules as it does on a user's machine: one launch of each before
+    the timed ones writes them, as a first `python app.py` does, even where
+    PYTHONDONTWRITEBYTECODE is set.
     """
     env = {**os.environ, **env}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    times = []
-    for _ in range(6):
-        port = free_port()
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**env, "PORT": str(port)}, stderr=subprocess.DEVNULL
-        )
-        try:
-            wait_for(port, path)
-            times.append(time.perf_counter() - started)
-        finally:
-            process.kill()
-            process.wait()
-    return statistics.median(times[1:])
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(10):
+        for name, (command, path) in commands.items():
+            port = free_port()
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                command, cwd=ROOT, env={**env, "PORT": str(port)}, stderr=subprocess.DEVNULL
+            )
+            try:
+                wait_for(port, path)
+                times[name].append(time.perf_counter() - started)
+            finally:
+                process.kill()
+                process.wait()
+    return {name: statistics.median(seconds[1:]) for name, seconds in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         "BENCH_DATABASE": str(WORK / f"items-{small}.db"),
     }
     env |= {"SEED_ON_START": "false", "ADMIN_EMAIL": "", "SECRET_KEY": "bench-" + "k" * 40}
-    kit_start = cold_start([PYTHON, "app.py"], env, "/login")
-    bare_start = cold_start([PYTHON, "bench/bare_app.py"], env, "/")
+    apps = {"kit": ([PYTHON, "app.py"], "/login"), "bare": ([PYTHON, "bench/bare_app.py"], "/")}
+    starts = cold_starts(apps, env)
+    kit_start, bare_start = starts["kit"], starts["bare"]
 
     a, b, fa = kit[big], kit[small], sqla[big]
     # (figure, measured value, target as printed, at most or at least, limit)
