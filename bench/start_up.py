@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STEPS = [
     ("flask", "import flask, werkzeug.serving"),
     ("sqlalchemy", "import sqlalchemy"),
-    ("dialects", "import sqlalchemy.dialects.postgresql, sqlalchemy.dialects.sqlite"),
+    ("the SQLite dialect", "import sqlalchemy.dialects.sqlite"),
     ("dataset and the kit's model layer", "import kit.store"),
     ("flask-admin, wtforms, flask-login", "import flask_admin.model, flask_wtf, flask_login"),
     ("the kit's other modules", "import app"),

@@ -171,15 +171,20 @@ class Later:
 
 
 def import_dataset() -> types.ModuleType:
-    """dataset, with the alembic classes it imports at the top loaded only if it ever uses them.
+    """dataset, with the classes it imports at the top for guessing columns loaded only if it uses them.
 
-    dataset migrates through alembic when a write carries a column a table lacks; the kit makes
-    its tables itself (`ensure_schema=False`), so alembic, Mako and Pygments would cost every
-    start ~80 ms and every worker ~8 MiB for nothing (bench/start_up.py).  The stand-ins leave
+    dataset migrates through alembic, and types a dict as PostgreSQL's JSONB, when a write carries
+    a column a table lacks; the kit makes its tables itself (`ensure_schema=False`), so alembic,
+    Mako and Pygments would cost every start ~80 ms and every worker ~8 MiB for nothing, and the
+    PostgreSQL dialect another ~40 ms on SQLite (bench/start_up.py).  The stand-ins leave
     sys.modules once dataset holds them: an `import alembic` anywhere else gets the real one.
     """
     stand_ins = {}
-    for module, name in (("alembic.migration", "MigrationContext"), ("alembic.operations", "Operations")):
+    for module, name in (
+        ("alembic.migration", "MigrationContext"),
+        ("alembic.operations", "Operations"),
+        ("sqlalchemy.dialects.postgresql", "JSONB"),
+    ):
         if module not in sys.modules:
             stand_ins[module] = types.ModuleType(module)
             setattr(stand_ins[module], name, Later(module, name))

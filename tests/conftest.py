@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -81,6 +83,14 @@ def database_for(tmp_path) -> str:
 def cheap_password_hashes(monkeypatch):
     """Hashing with production rounds costs a third of a second a login; tests log in a lot."""
     monkeypatch.setattr(auth, "PASSWORD_METHOD", "pbkdf2:sha256:1000")
+
+
+def run_python(tmp_path, code: str) -> list[str]:
+    """The lines `code` prints in a fresh Python beside app.py, its database a SQLite file in tmp_path."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "SEED_ON_START": "false"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
 
 
 def make_app(tmp_path, entities: ModuleType = models, **overrides) -> Flask:
