@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.cli import with_appcontext
 
 import models
-from kit import admin, api, auth, backup, config, errors, security, seed
+from kit import admin, api, auth, backup, config, errors, security, seed, startup
 from kit import store as storage
 from kit.errors import Conflict, StartupError, ValidationError
 from kit.store import Filter, Query, Repository, store
@@ -93,8 +93,9 @@ def stats() -> None:
 
 
 def create_app(overrides: dict[str, Any] | None = None, entities: ModuleType = models) -> Flask:
-    """Settings, storage, error pages, security, login, admin, API, demo data, pages - in that order."""
+    """Quick start-up, settings, storage, error pages, security, login, admin, API, demo data, pages."""
     app = Flask(__name__)
+    startup.init_app(app)
     config.load(app, overrides)
     storage.init_app(app, entities)
     backup.init_app(app)
