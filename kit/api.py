@@ -63,10 +63,11 @@ class PreconditionFailed(KitError):
 
     status = 412
 
-    def __init__(self, changed: Changed) -> None:
+    def __init__(self, repo: Repository, changed: Changed) -> None:
         super().__init__(changed.message)
         self.fields = changed.fields
-        self.etag = etag(changed.current)  # the stored version, to read the row again by
+        self.current = row_json(repo, changed.current)  # for the client to see what changed
+        self.etag = etag(changed.current)  # the stored version, to send as If-Match to save anyway
 
 
 class UnsupportedMediaType(KitError):
@@ -385,7 +386,7 @@ def etag(row: Row) -> str:
     return f'"{row[VERSION]}"'
 
 
-def if_match(current: Row) -> int | None:
+def if_match(repo: Repository, current: Row) -> int | None:
     """The version a PATCH or DELETE may change, from If-Match: None without one (or with *).
 
     A tag other than the stored version is refused before anything is read from
@@ -395,14 +396,14 @@ def if_match(current: Row) -> int | None:
     if not wanted or wanted.star_tag:
         return None
     if not wanted.contains(etag(current).strip('"')):
-        raise PreconditionFailed(Changed({}, current))
+        raise PreconditionFailed(repo, Changed({}, current))
     return int(current[VERSION])
 
 
 @bp.errorhandler(PreconditionFailed)
 def precondition_failed(error: PreconditionFailed) -> Response:
-    body = {"error": {"status": 412, "message": error.message, "fields": error.fields}}
-    return reply(body, 412, {"ETag": error.etag})
+    refusal = {"status": 412, "message": error.message, "fields": error.fields, "current": error.current}
+    return reply({"error": refusal}, 412, {"ETag": error.etag})
 
 
 # == WRITING ====================================================================
@@ -457,11 +458,11 @@ def create_row(entity: str) -> Response:
 def update_row(entity: str, id: str) -> Response:
     repo = repository(entity)
     current = repo.get(id)  # a missing row is a 404 before the body is looked at
-    version = if_match(current)
+    version = if_match(repo, current)
     try:
         row = repo.update(current["id"], body(repo), expected_version=version)
     except Changed as error:
-        raise PreconditionFailed(error) from None
+        raise PreconditionFailed(repo, error) from None
     return reply(row_json(repo, row), headers={"ETag": etag(row)})
 
 
@@ -470,9 +471,9 @@ def delete_row(entity: str, id: str) -> tuple[str, int]:
     repo = repository(entity)
     current = repo.get(id)
     try:
-        repo.delete(current["id"], expected_version=if_match(current))
+        repo.delete(current["id"], expected_version=if_match(repo, current))
     except Changed as error:
-        raise PreconditionFailed(error) from None
+        raise PreconditionFailed(repo, error) from None
     return "", 204
 
 

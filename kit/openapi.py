@@ -199,19 +199,22 @@ def json_content(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
 
 
-def errors(*statuses: int) -> Json:
+def errors(*statuses: int, row: str | None = None) -> Json:
+    """The error responses of an operation; a 412's also carries `row`, the row as stored now."""
     reasons = {
         400: "A parameter or field was refused; `fields` names each.",
         401: "No login or token, or the token was revoked.",
         403: "The role can't do this, or a session write lacks its CSRF token.",
         404: "No such entity or row.",
         409: "A unique field's value is taken, or other rows still refer to this one.",
-        412: "If-Match named an older version: someone saved the row since; read it again.",
+        412: "If-Match named an older version: someone saved the row since; `current` is the row now.",
         415: "The body was not sent as application/json.",
     }
     found = {str(s): {"description": reasons[s], "content": json_content(ref("kit.error"))} for s in statuses}
-    if 412 in statuses:
+    if 412 in statuses and row is not None:
         found["412"]["headers"] = {"ETag": ETAG}  # the version saved meanwhile
+        current = {"properties": {"error": {"required": ["current"], "properties": {"current": ref(row)}}}}
+        found["412"]["content"] = json_content({"allOf": [ref("kit.error"), current]})
     return found
 
 
@@ -498,14 +501,14 @@ def row_operations(repo: Repository) -> Json:
             "summary": f"Change some fields of {label}",
             "parameters": [IF_MATCH],
             "requestBody": {"required": True, "content": json_content(ref(f"{name}.patch"))},
-            "responses": {"200": row, **errors(400, 401, 403, 404, 409, 412, 415)},
+            "responses": {"200": row, **errors(400, 401, 403, 404, 409, 412, 415, row=name)},
         },
         "delete": {
             **common,
             "operationId": f"delete_{name}",
             "summary": f"Delete {label}",
             "parameters": [IF_MATCH],
-            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409, 412)},
+            "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409, 412, row=name)},
         },
     }
 

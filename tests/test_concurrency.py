@@ -140,6 +140,8 @@ def test_the_api_sends_etags_and_refuses_a_stale_if_match_with_412(app):
     stale = client.patch(url, json={"name": "Schwarzer Tee"}, headers={**headers, "If-Match": first})
     assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
     assert stale.json["error"]["message"] == "This record changed since you opened it."
+    current = stale.json["error"]["current"]  # the row as a GET gives it now, to see what changed
+    assert current == client.get(url, headers=headers).json and current["name"] == "Grüner Tee"
     assert client.delete(url, headers={**headers, "If-Match": first}).status_code == 412
     assert client.get(url, headers=headers).json["name"] == "Grüner Tee"
 

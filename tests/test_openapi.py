@@ -74,10 +74,11 @@ def test_every_api_route_is_in_the_document_and_nothing_else(filled):
     assert documented == served
 
 
-def validator(doc, name):
-    """A JSON Schema 2020-12 validator for one component, resolving the document's $refs."""
+def validator(doc, name, at="components/schemas"):
+    """A JSON Schema 2020-12 validator for one component (or the schema `name` at a JSON pointer),
+    resolving the document's $refs."""
     registry = Registry().with_resource("urn:doc", Resource.from_contents({**doc, "$schema": DIALECT}))
-    schema = {"$ref": f"urn:doc#/components/schemas/{name}"}
+    schema = {"$ref": f"urn:doc#/{at}/{name}"}
     return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -110,6 +111,11 @@ def test_every_operation_answers_as_documented(filled):
             assert not list(validator(doc, repo.name).iter_errors(created.json))
             changed = client.patch(f"{base}/{created.json['id']}", json={}, headers=bearer(token))
             assert not list(validator(doc, repo.name).iter_errors(changed.json))
+            stale = {**bearer(token), "If-Match": '"0"'}
+            refused = client.patch(f"{base}/{created.json['id']}", json={}, headers=stale)
+            at = f"paths/~1api~1{repo.name}~1{{id}}/patch/responses/412/content/application~1json"
+            assert refused.status_code == 412 and refused.json["error"]["current"] == changed.json
+            assert not list(validator(doc, "schema", at).iter_errors(refused.json)), repo.name
             assert client.delete(f"{base}/{created.json['id']}", headers=bearer(token)).status_code == 204
 
             refused = client.post(base, json={"nope": 1}, headers=bearer(token))

@@ -24,7 +24,10 @@ async function call(method, path, body, version) {
     credentials: "same-origin",
   });
   const data = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw Object.assign(new Error(data.error.message), { status: response.status, fields: data.error.fields });
+  if (!response.ok) {
+    const { message, fields, current } = data.error;
+    throw Object.assign(new Error(message), { status: response.status, fields, current });
+  }
   return data;
 }
 
@@ -245,6 +248,19 @@ function values() {
   return data;
 }
 
+function changedSince(opened, current) {
+  // each field saved by someone else since the row was opened, as the admin names it
+  const fields = {};
+  for (const [name, property] of Object.entries(schema(`${state.entity}.input`).properties)) {
+    if (JSON.stringify(opened[name]) === JSON.stringify(current[name])) continue;
+    const value = current[name];
+    let shown = current._labels[name] ?? shownValue(property, value);
+    if (value === null || value === "") shown = "empty";
+    fields[name] = `${property.title || name} is now ${shown}.`;
+  }
+  return fields;
+}
+
 async function submit(event) {
   event.preventDefault();
   notify("");
@@ -258,6 +274,14 @@ async function submit(event) {
     await loadRows();
     edit(saved);
   } catch (error) {
+    if (error.status === 412) {
+      // someone saved the row meanwhile: say what they changed, keep what was typed, and let a
+      // second Save write it over their version
+      error.fields = changedSince(row, error.current);
+      error.message += " Nothing was saved: check the values and save again to keep yours.";
+      state.editing = error.current;
+      await loadRows();
+    }
     for (const [name, message] of Object.entries(error.fields || {})) {
       const problem = $(`error-${name}`);
       if (problem) problem.textContent = message;
@@ -274,6 +298,11 @@ async function removeRow(row) {
     $("editor").hidden = true;
     await loadRows();
   } catch (error) {
+    if (error.status === 412) {
+      // saved by someone else meanwhile: show their version, to delete it knowingly
+      await Promise.all([edit(error.current), loadRows()]);
+      error.message += " Nothing was deleted: here is the row now; delete it again if it should go.";
+    }
     notify(error.message, "error");
   }
 }

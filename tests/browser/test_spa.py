@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from kit.errors import NotFound
 from tests.browser.conftest import LiveApp, answering, log_in, screenshot, settled
 
 pytestmark = pytest.mark.browser
@@ -67,18 +68,37 @@ def test_the_example_app_creates_edits_and_deletes_a_row(serve, page, problems):
 
 def test_the_example_app_refuses_to_save_over_a_newer_edit(serve, page, problems):
     live = serve()
+    with live.store() as kit_store:  # first by name, and no product refers to it: it may be deleted
+        id = kit_store["category"].create({"name": "Ältere Sorten"})["id"]
     log_in(page, live)
     open_app(page, live, "category")
-    first = page.locator("#rows tbody tr").first
-    id = int(first.get_attribute("data-id"))
-    first.click()
-    expect(page.locator("#editor-title")).to_contain_text("Edit ")
+    page.locator(f'#rows tbody tr[data-id="{id}"]').click()
+    expect(page.locator("#editor-title")).to_have_text("Edit Ältere Sorten")
 
     with live.store() as kit_store:  # someone else saves the row meanwhile
         kit_store["category"].update(id, {"name": "Renamed meanwhile"})
     page.locator("#field-name").fill("Mine")
     with problems.expecting(412):
         page.get_by_role("button", name="Save").click()
-        notice(page).to_have_text("This record changed since you opened it.")
+        notice(page).to_contain_text("This record changed since you opened it. Nothing was saved")
+    expect(page.locator("#error-name")).to_have_text("Name is now Renamed meanwhile.")
+    expect(page.locator("#field-name")).to_have_value("Mine")  # what was typed is kept
+    expect(page.locator("#rows tbody")).to_contain_text("Renamed meanwhile")  # the list, as it is now
     with live.store() as kit_store:
         assert kit_store["category"].get(id)["name"] == "Renamed meanwhile"
+
+    page.get_by_role("button", name="Save").click()  # seen the change: save over it
+    notice(page).to_have_text("Mine saved.")
+    with live.store() as kit_store:
+        assert kit_store["category"].get(id)["name"] == "Mine"
+        kit_store["category"].update(id, {"name": "Renamed again"})
+    with problems.expecting(412):
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Delete").click()
+        notice(page).to_contain_text("Nothing was deleted")
+    expect(page.locator("#field-name")).to_have_value("Renamed again")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete").click()
+    notice(page).to_have_text("Renamed again deleted.")
+    with live.store() as kit_store, pytest.raises(NotFound):
+        kit_store["category"].get(id)
