@@ -315,6 +315,10 @@ class Store:
         )
         if self.is_sqlite:
             sa.event.listen(self.db.engine, "connect", register_functions)
+        else:  # the real JSONB for dataset's column guesses, not the stand-in import_dataset gave it
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            self.db.types.json = JSONB
         STORES.add(self)
         self.metadata = sa.MetaData()
         self.counts = sa.Table(

@@ -7,13 +7,14 @@ import types
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from kit import fake, store
 from kit.declare import Choice, Entity, Integer, LongText, Money, Reference, Text, Url
 from kit.errors import Conflict, InUse, NotFound, ValidationError
 from kit.schema import DeclarationError
 from kit.store import STORES, Filter, Query
-from tests.conftest import MODEL_SETS, make_app, run_python
+from tests.conftest import MODEL_SETS, ON_POSTGRES, make_app, run_python
 from tests.test_admin import fill_references
 
 
@@ -544,6 +545,16 @@ def test_the_app_starts_and_answers_without_loading_alembic_or_postgresql_on_sql
         "print(sorted(loaded & {'alembic', 'mako', 'pygments', 'kit', 'sqlalchemy.dialects.postgresql'}))"
     )
     assert run_python(tmp_path, code)[-1] == "['kit']"
+
+
+def test_dataset_guesses_a_dict_as_the_databases_own_json_type(app):
+    guessed = app.extensions["kit.store"].db.types.guess({"a": 1})
+    if ON_POSTGRES:
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        assert guessed is JSONB
+    else:
+        assert guessed is sa.JSON
 
 
 def test_dataset_still_migrates_a_table_of_its_own_through_alembic(tmp_path):
