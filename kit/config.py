@@ -63,7 +63,8 @@ SETTINGS = (
         "LOGIN_ATTEMPTS",
         "5",
         "Failed logins allowed per account in 15 minutes (four times as many per address); "
-        "then the login answers 429 until the window passes. 0 turns this off.",
+        "then the login answers 429 until the window passes, except to browsers the account "
+        "logged in from before. 0 turns this off.",
         int,
     ),
     Setting(

@@ -6,12 +6,16 @@ MIME sniffing and leaking URLs to other sites.  Failed logins are kept in the
 kit's `kit_login_failure` table through the model layer, so every gunicorn
 worker (and every server on one database) counts the same failures; each login
 is counted as failed before its password is checked, in the same transaction
-as the check of the limit.
+as the check of the limit.  A browser an account logged in from before keeps a
+signed device cookie that lets it past that account's lockout (not its
+address's), so guessing at someone's email doesn't lock its owner out
+(OWASP, "Slow Down Online Guessing Attacks with Device Cookies").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import ipaddress
 import secrets
@@ -21,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, after_this_request, current_app, g, request, session
 from flask.cli import with_appcontext
 from flask.helpers import get_debug_flag
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kit import backup, config
@@ -82,6 +87,10 @@ WINDOW = dt.timedelta(minutes=15)
 PER_ADDRESS = 4
 """An address may fail this many times more often than one account (several people, one office)."""
 THROTTLE_LOCK = 0x6B69746C  # "kitl": the PostgreSQL advisory lock logins take turns under to count
+DEVICE_COOKIE = "kit_device"
+DEVICE_DAYS = 90
+DEVICE_ACCOUNTS = 5
+"""A device cookie remembers the last few accounts that logged in from its browser."""
 
 
 def account_key(email: str) -> str:
@@ -119,20 +128,20 @@ def count_login_attempt(email: str) -> None:
         return
     failures = store()["kit_login_failure"]
     account, address = account_key(email), address_key()
+    known = digest(account) in known_accounts()
     with failures.store.transaction(lock=THROTTLE_LOCK):
         expired = failures.list(Query([Filter("created_at", "lt", utcnow() - WINDOW)], per_page=500))
         failures.delete_many(row["id"] for row in expired.rows)
-        refuse_when_spent(failures, account, address, limit)
+        refuse_when_spent(failures, account, address, limit, known)
         failures.create({"account": account, "address": address})
 
 
-def refuse_when_spent(failures: Repository, account: str, address: str, limit: int) -> None:
-    """Raise TooManyAttempts while the account or the address has failed too often lately."""
+def refuse_when_spent(failures: Repository, account: str, address: str, limit: int, known: bool) -> None:
+    """Raise TooManyAttempts while the account (unless this browser is `known` to it) or the address
+    has failed too often lately."""
     since = Filter("created_at", "gte", utcnow() - WINDOW)
-    for field, value, allowed, who in (
-        ("account", account, limit, "this account"),
-        ("address", address, limit * PER_ADDRESS, "your address"),
-    ):
+    limits = [("account", account, limit, "this account")] if not known else []
+    for field, value, allowed, who in (*limits, ("address", address, limit * PER_ADDRESS, "your address")):
         recent = [since, Filter(field, "eq", value)]
         rows = failures.list(Query(recent, sort="created_at", desc=True, per_page=allowed)).rows
         if len(rows) >= allowed:
@@ -146,10 +155,42 @@ def refuse_when_spent(failures: Repository, account: str, address: str, limit: i
 
 
 def forget_failed_logins(email: str) -> None:
-    """A successful login clears its account; failures on other accounts still count for the address."""
+    """A successful login clears its account; failures on other accounts still count for the address.
+
+    The browser is remembered for the account: its device cookie gets it past the account's
+    lockout next time.
+    """
     failures = store()["kit_login_failure"]
-    found = failures.list(Query(filters=[Filter("account", "eq", account_key(email))], per_page=500))
+    account = account_key(email)
+    found = failures.list(Query(filters=[Filter("account", "eq", account)], per_page=500))
     failures.delete_many(row["id"] for row in found.rows)
+    accounts = [digest(account), *(known for known in known_accounts() if known != digest(account))]
+    cookie = device_signer().dumps(accounts[:DEVICE_ACCOUNTS])
+
+    @after_this_request
+    def remember_device(response: Response) -> Response:
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+        age = DEVICE_DAYS * 86400
+        response.set_cookie(DEVICE_COOKIE, cookie, max_age=age, secure=secure, httponly=True, samesite="Lax")
+        return response
+
+
+def digest(account: str) -> str:
+    """How a device cookie names an account: not by its email, which anyone holding it could read."""
+    return hashlib.sha256(account.encode()).hexdigest()[:32]
+
+
+def device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="kit.device")
+
+
+def known_accounts() -> list[str]:
+    """The accounts (as digests) that logged in from this browser lately, if its device cookie is genuine."""
+    try:
+        found = device_signer().loads(request.cookies.get(DEVICE_COOKIE, ""), max_age=DEVICE_DAYS * 86400)
+    except BadData:
+        return []
+    return [str(known) for known in found][:DEVICE_ACCOUNTS] if isinstance(found, list) else []
 
 
 # == flask check-deploy ========================================================

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from kit import security
 from kit.auth import save_user
@@ -272,6 +274,82 @@ def test_a_successful_login_clears_the_account_count(throttled):
     for _ in range(LIMIT - 1):
         assert attempt(throttled.test_client(), EMAIL, "wrong password!").status_code == 200
     assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302
+
+
+def lock_out(app: Flask, email: str = EMAIL) -> None:
+    """Someone elsewhere guesses at the account until it is locked."""
+    for n in range(LIMIT):
+        attempt(app.test_client(), email, "wrong password!", address=f"198.51.100.{n}")
+    assert attempt(app.test_client(), email, PASSWORD, address="198.51.100.99").status_code == 429
+
+
+def known_browser(app: Flask, email: str = EMAIL) -> FlaskClient:
+    """A browser the account logged in from before, logged out since."""
+    client = app.test_client()
+    assert attempt(client, email, PASSWORD).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})
+    assert not is_logged_in(client)
+    return client
+
+
+def test_a_browser_the_account_logged_in_from_gets_past_its_lockout(throttled):
+    owner = known_browser(throttled)
+    lock_out(throttled)
+    assert attempt(owner, EMAIL, PASSWORD).status_code == 302
+    assert is_logged_in(owner)
+
+
+def test_the_device_cookie_is_httponly_signed_and_names_no_email(throttled):
+    client = throttled.test_client()
+    response = attempt(client, EMAIL, PASSWORD)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("kit_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=7776000" in cookie
+    value = client.get_cookie("kit_device").value
+    assert "zo" not in value.lower() and "example" not in value  # base64 of a digest, not the email
+
+
+def device_cookie(secret: str, days_old: int = 0) -> str:
+    """A device cookie for EMAIL's account as one holding `secret` would sign it, `days_old` days ago."""
+
+    class Backdated(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - days_old * 86400
+
+    signer = URLSafeTimedSerializer(secret, salt="kit.device", signer=Backdated)
+    return signer.dumps([security.digest(security.account_key(EMAIL))])
+
+
+@pytest.mark.parametrize(
+    ("secret", "days_old"),
+    [
+        (SECRET_KEY, 0),
+        ("another-secret-key-0123456789-abcdefghij", 0),
+        (SECRET_KEY, security.DEVICE_DAYS + 1),
+    ],
+    ids=["genuine", "forged", "expired"],
+)
+def test_only_a_genuine_recent_device_cookie_gets_past_a_lockout(throttled, secret, days_old):
+    browser = throttled.test_client()
+    browser.set_cookie("kit_device", device_cookie(secret, days_old))
+    lock_out(throttled)
+    expected = 302 if (secret, days_old) == (SECRET_KEY, 0) else 429
+    assert attempt(browser, EMAIL, PASSWORD).status_code == expected
+
+
+def test_a_browser_known_to_another_account_is_locked_out_of_this_one(throttled):
+    with throttled.app_context():
+        save_user("other@example.com", PASSWORD, "editor")
+    browser = known_browser(throttled, "other@example.com")
+    lock_out(throttled)
+    assert attempt(browser, EMAIL, PASSWORD).status_code == 429
+    assert attempt(browser, "other@example.com", PASSWORD).status_code == 302
+
+
+def test_a_known_browser_is_still_throttled_by_its_address(throttled):
+    owner = known_browser(throttled)
+    for _ in range(LIMIT * security.PER_ADDRESS):
+        assert attempt(owner, EMAIL, "wrong password!").status_code == 200
+    assert attempt(owner, EMAIL, PASSWORD).status_code == 429
 
 
 def fired_at_once(app: Flask, emails: list[str], password: str) -> list[int]:
