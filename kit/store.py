@@ -327,6 +327,13 @@ class Store:
             sa.Column("entity", sa.Unicode(63), primary_key=True),
             sa.Column("rows", sa.BigInteger, nullable=False),
         )
+        self.kinds = sa.Table(  # each field's kind as last declared: see sync_kinds
+            "kit_field",
+            self.metadata,
+            sa.Column("entity", sa.Unicode(63), primary_key=True),
+            sa.Column("field", sa.Unicode(63), primary_key=True),
+            sa.Column("kind", sa.Unicode(20), nullable=False),
+        )
         self.repositories = {entity.name: Repository(self, entity) for entity in schema}
         self.check_names()
 
@@ -404,8 +411,39 @@ class Store:
             inspector = sa.inspect(conn)
             existing = set(inspector.get_table_names())
             self.counts.create(conn, checkfirst=True)
+            self.kinds.create(conn, checkfirst=True)
             for repo in self:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
+            self.sync_kinds(conn)
+
+    def sync_kinds(self, conn: sa.Connection) -> None:
+        """Record each field's kind; refuse a field turned to or from money over values stored before.
+
+        Money is stored as whole cents, so an integer column's 12 would read as 0.12 and a money
+        column's 12.00 as 1200: the column alone can't tell, the kind it was declared with can.
+        """
+        recorded = {(row.entity, row.field): row.kind for row in conn.execute(sa.select(self.kinds))}
+        for repo in self:
+            for f in repo.entity.fields.values():
+                was = recorded.get((repo.name, f.name))
+                if was == f.kind:
+                    continue
+                column = repo.table.c[f.name]
+                if (
+                    was is not None
+                    and "money" in (was, f.kind)
+                    and conn.execute(sa.select(column).where(column.is_not(None)).limit(1)).first()
+                ):
+                    raise DeclarationError(
+                        f"Entity '{repo.name}', field '{f.name}': its column holds {was} values, "
+                        f"not {f.kind}; give the field a new name (the old column keeps its data)."
+                    )
+                key = {"entity": repo.name, "field": f.name}
+                if was is None:
+                    conn.execute(self.kinds.insert().values(**key, kind=f.kind))
+                else:
+                    where = (self.kinds.c.entity == repo.name) & (self.kinds.c.field == f.name)
+                    conn.execute(self.kinds.update().where(where).values(kind=f.kind))
 
 
 STORES: weakref.WeakSet[Store] = weakref.WeakSet()

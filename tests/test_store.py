@@ -500,6 +500,38 @@ def test_a_field_whose_column_holds_another_kind_of_value_stops_start_up(tmp_pat
     )
 
 
+@pytest.mark.parametrize(("before", "after"), [(Integer, Money), (Money, Integer)])
+def test_a_field_turned_to_or_from_money_over_stored_values_stops_start_up(tmp_path, before, after):
+    app = restart(tmp_path, Entity("note", Text("title"), before("price")))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Zwölf", "price": 12})
+    app.extensions["kit.store"].close()
+    with pytest.raises(DeclarationError) as refused:
+        restart(tmp_path, Entity("note", Text("title"), after("price")))
+    assert str(refused.value) == (
+        f"Entity 'note', field 'price': its column holds {before.kind} values, not {after.kind}; "
+        "give the field a new name (the old column keeps its data)."
+    )
+    app = restart(tmp_path, Entity("note", Text("title"), before("price")))  # nothing was changed
+    with app.app_context():
+        assert app.extensions["kit.store"]["note"].get(1)["price"] == 12
+
+
+def test_a_field_turns_to_money_while_its_column_holds_no_value(tmp_path):
+    app = restart(tmp_path, Entity("note", Text("title"), Integer("price")))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Ohne Preis"})
+    app.extensions["kit.store"].close()
+    app = restart(tmp_path, Entity("note", Text("title"), Money("price")))
+    with app.app_context():
+        repo = app.extensions["kit.store"]["note"]
+        repo.update(1, {"price": "12.50"})
+        assert repo.get(1)["price"] == Decimal("12.50")
+    app.extensions["kit.store"].close()
+    with pytest.raises(DeclarationError, match="holds money values, not integer"):
+        restart(tmp_path, Entity("note", Text("title"), Integer("price")))  # now it holds money
+
+
 def test_sorted_and_unique_text_fits_an_index_on_every_database(tmp_path):
     app = restart(tmp_path, Entity("page", Url("link", unique=True), LongText("body")))
     long_link = "https://example.com/" + "é" * 1900  # within 2,000 characters, 3,820 bytes
