@@ -62,6 +62,9 @@ INDEXED_BYTES = 2_400
 """The longest text a sorted or unique field holds: PostgreSQL's indexes take ~2,700 bytes a row."""
 BULK_ROWS = 10_000
 """Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
+CASELESS = frozenset({"text", "longtext", "email", "url", "choice"})
+"""Kinds whose lists sort without regard to case: on SQLite by COLLATE NOCASE ("apple" before
+"Zebra"), which folds ASCII letters; PostgreSQL sorts by its database's own collation."""
 BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another's transaction to end before giving up (a 503)."""
 START_UP_LOCK = 0x6B6974  # "kit": the PostgreSQL advisory lock that serialises start-up and seeding
@@ -243,10 +246,14 @@ def unindexed(order: sa.UnaryExpression[Any]) -> sa.UnaryExpression[Any]:
     table in random order; reading it in storage order and sorting the matches
     is several times faster at a million rows.
     """
-    column = order.element
+    column, collation = order.element, None
+    if isinstance(column, sa.BinaryExpression) and column.operator is operators.collate:
+        column, collation = column.left, column.right.collation  # `+name COLLATE NOCASE`
     if column.name == "id":
         return order  # the table's own order: reading it is the scan
-    plain = sa.UnaryExpression(column, operator=custom_op("+"))
+    plain: Any = sa.UnaryExpression(column, operator=custom_op("+"))
+    if collation is not None:
+        plain = plain.collate(collation)
     return plain.desc() if order.modifier is operators.desc_op else plain.asc()
 
 
@@ -549,8 +556,8 @@ class Repository:
             if not f.unique and former in indexes:  # it would go on refusing saves
                 conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(former)}")
         for index in self.indexes(conn.dialect.name):
-            if index.name in indexes and not self.sorted_alike(index, indexes[index.name]):
-                index.drop(conn)  # made before lists ordered NULL first on PostgreSQL
+            if index.name in indexes and not self.sorted_alike(conn, index, indexes[index.name]):
+                index.drop(conn)  # made before lists ordered NULL first on PostgreSQL, or text caseless
                 del indexes[index.name]
             if index.name not in indexes:
                 try:
@@ -563,11 +570,16 @@ class Repository:
                     ) from None
 
     @staticmethod
-    def sorted_alike(index: sa.Index, found: Any) -> bool:
+    def sorted_alike(conn: sa.Connection, index: sa.Index, found: Any) -> bool:
         """Whether an index found in the database orders its first column as `index` does."""
         first = next(iter(index.expressions))
-        wanted = ("nulls_first",) if isinstance(first, sa.UnaryExpression) else ()
         name = next(iter(index.columns)).name
+        if conn.dialect.name == "sqlite":  # the collation, which SQLAlchemy doesn't reflect
+            wanted_collation = first.right.collation if isinstance(first, sa.BinaryExpression) else "BINARY"
+            quoted = conn.dialect.identifier_preparer.quote(index.name)
+            columns = conn.exec_driver_sql(f"PRAGMA index_xinfo({quoted})").fetchall()
+            return bool(columns) and columns[0][4].upper() == wanted_collation.upper()
+        wanted = ("nulls_first",) if isinstance(first, sa.UnaryExpression) else ()
         return tuple(found.get("column_sorting", {}).get(name, ())) == wanted
 
     def indexes(self, dialect: str) -> list[sa.Index]:
@@ -582,12 +594,13 @@ class Repository:
         wanted = [sa.Index(relation_name("ix", self.name, "id"), c.id)] if sqlite else []
 
         def key(name: str) -> Any:  # in the order lists read it: see _order
-            return c[name] if sqlite else c[name].asc().nulls_first()
+            return self.sort_key(name) if sqlite else c[name].asc().nulls_first()
 
         for name, field, unique in self.index_plan():
-            wanted.append(
-                sa.Index(name, key(field), unique=True) if unique else sa.Index(name, key(field), c.id)
-            )
+            if unique:  # exact, whatever the case: "Tee" and "tee" are two values
+                wanted.append(sa.Index(name, c[field] if sqlite else key(field), unique=True))
+            elif sqlite or not self.fields[field].unique:  # PostgreSQL sorts a unique field by its own
+                wanted.append(sa.Index(name, key(field), c.id))
         return wanted
 
     def index_plan(self) -> list[tuple[str, str, bool]]:
@@ -597,7 +610,8 @@ class Repository:
             (relation_name("ux", self.name, f.name), f.name, True) for f in entity.fields.values() if f.unique
         ]
         for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
-            if not self.fields[name].unique:
+            f = self.fields[name]
+            if not f.unique or (f.kind in CASELESS and name in entity.sortable):  # see indexes()
                 plan.append((relation_name("ix", self.name, name), name, False))
         return plan
 
@@ -745,7 +759,7 @@ class Repository:
         every value, on PostgreSQL as on SQLite (`_order`); no comparison
         matches NULL, so NULLs are a run of their own, before or after the others.
         """
-        column, id = self.table.c[after.sort], self.table.c.id
+        column, id = self.sort_key(after.sort), self.table.c.id
         beyond = operator.lt if after.desc else operator.gt
         later = beyond(id, after.id)
         if after.sort == "id":
@@ -756,7 +770,8 @@ class Repository:
             return [nulls] if nulls_last else [nulls, column.is_not(None)]
         f = self.fields[after.sort]
         value = sa.literal(f.to_db(after.value), column.type)
-        runs = [] if f.unique else [sa.and_(column == value, later)]  # a unique value has no later id
+        tied = not f.unique or self.caseless(after.sort)  # a unique "Tee" still ties "tee" caselessly
+        runs = [sa.and_(column == value, later)] if tied else []  # else a unique value has no later id
         runs.append(beyond(column, value))
         return [*runs, column.is_(None)] if nulls_last else runs
 
@@ -872,7 +887,7 @@ class Repository:
         if sort not in self.entity.sortable:
             allowed = ", ".join(self.entity.sortable)
             raise ValidationError({sort: f"{f.label} can't be sorted; sortable fields: {allowed}."})
-        column = self.table.c[sort]
+        column = self.sort_key(sort)
         direction = sa.desc if desc else sa.asc
         if sort == "id":
             return [direction(column)]
@@ -880,6 +895,14 @@ class Repository:
         if not self.store.is_sqlite:  # empty values below every other, as SQLite has them
             first = first.nulls_last() if desc else first.nulls_first()
         return [first, direction(self.table.c.id)]
+
+    def sort_key(self, name: str) -> sa.ColumnElement[Any]:
+        """The column as lists order it: on SQLite, text without regard to case (CASELESS)."""
+        column = self.table.c[name]
+        return column.collate("NOCASE") if self.caseless(name) else column
+
+    def caseless(self, name: str) -> bool:
+        return self.store.is_sqlite and self.fields[name].kind in CASELESS
 
     def _field(self, name: str, purpose: str) -> Field:
         if name not in self.fields:

@@ -446,6 +446,8 @@ def test_a_cursor_made_before_its_field_changed_kind_is_a_400(tmp_path):
         for rank in ("1.00", "2.50"):
             app.extensions["kit.store"]["note"].create({"rank": rank})
     cursor = app.test_client().get("/api/note?_per_page=1").json["next_cursor"]
+    with app.app_context():  # an empty column may change from money (see sync_kinds)
+        app.extensions["kit.store"]["note"].delete_many([1, 2])
     app.extensions["kit.store"].close()
     after = types.ModuleType("after")
     after.note = Entity("note", Integer("rank"), order="rank", public_read=True)  # both store integers

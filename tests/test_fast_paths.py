@@ -257,6 +257,62 @@ def test_every_sortable_field_pages_from_an_index(tmp_path, model_set):
     app.extensions["kit.store"].close()
 
 
+CASED = ["apple", "Banana", "cherry", "Apple", "banana", "Cherry", "Zebra", "zebra", "äpfel", "Dattel"]
+
+
+@pytest.fixture
+def cased(app):
+    """Categories (a unique, sorted name) whose names differ only by case."""
+    with app.app_context():
+        repo = app.extensions["kit.store"]["category"]
+        for name in CASED:
+            repo.create({"name": name})
+        yield repo
+
+
+@sqlite_only
+@pytest.mark.parametrize("desc", [False, True])
+def test_text_sorts_without_regard_to_case_on_sqlite(app, cased, desc):
+    with app.app_context():
+        listed = [row["name"] for row in cased.iterate(Query(sort="name", desc=desc))]
+    ids = {name: n for n, name in enumerate(CASED)}
+    expected = sorted(CASED, key=lambda name: (name.lower(), ids[name]), reverse=desc)
+    assert listed == expected  # "Zebra" after "apple"; "äpfel" past ASCII (NOCASE folds ASCII only)
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_cursor_pages_over_names_that_differ_by_case_equal_the_whole_list(app, cased, sort, per_page):
+    client = app.test_client()
+    with app.app_context():
+        everything = [row["id"] for row in cased.iterate(Query(sort="name", desc=sort.startswith("-")))]
+    seen, url = [], f"/api/category?_sort={sort}&_per_page={per_page}&_cursor="
+    answer = client.get(url.removesuffix("&_cursor=")).json
+    while True:
+        seen += [row["id"] for row in answer["rows"]]
+        if not answer["next_cursor"]:
+            break
+        answer = client.get(url + answer["next_cursor"]).json
+    assert seen == everything
+
+
+@sqlite_only
+def test_a_text_sort_index_made_case_sensitive_is_remade_caseless_at_start_up(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        conn = app.extensions["kit.store"].connection
+        conn.exec_driver_sql("DROP INDEX ix_customer_name")
+        conn.exec_driver_sql("CREATE INDEX ix_customer_name ON customer (name, id)")
+        conn.commit()
+    app.extensions["kit.store"].close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        conn = app.extensions["kit.store"].connection
+        columns = conn.exec_driver_sql("PRAGMA index_xinfo(ix_customer_name)").fetchall()
+    app.extensions["kit.store"].close()
+    assert [(column[2], column[4]) for column in columns[:2]] == [("name", "NOCASE"), ("id", "BINARY")]
+
+
 def test_a_bulk_load_equals_a_row_by_row_load(tmp_path):
     from bench import models as bench_models
 
