@@ -155,14 +155,16 @@ def refuse_when_spent(failures: Repository, account: str, address: str, limit: i
 
 
 def forget_failed_logins(email: str) -> None:
-    """A successful login clears its account; failures on other accounts still count for the address.
+    """A successful login clears its account's failures from its own address (the owner's typos);
+    those from elsewhere, a guesser's, count on, as do other accounts' failures for the address.
 
     The browser is remembered for the account: its device cookie gets it past the account's
     lockout next time.
     """
     failures = store()["kit_login_failure"]
     account = account_key(email)
-    found = failures.list(Query(filters=[Filter("account", "eq", account)], per_page=500))
+    mine = [Filter("account", "eq", account), Filter("address", "eq", address_key())]
+    found = failures.list(Query(filters=mine, per_page=500))
     failures.delete_many(row["id"] for row in found.rows)
     accounts = [digest(account), *(known for known in known_accounts() if known != digest(account))]
     cookie = device_signer().dumps(accounts[:DEVICE_ACCOUNTS])

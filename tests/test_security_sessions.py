@@ -276,6 +276,14 @@ def test_a_successful_login_clears_the_account_count(throttled):
     assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302
 
 
+def test_the_owners_login_leaves_a_guessers_failures_counting(throttled):
+    for n in range(LIMIT - 1):
+        attempt(throttled.test_client(), EMAIL, "wrong password!", address=f"198.51.100.{n}")
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD).status_code == 302  # the owner, at ADDRESS
+    attempt(throttled.test_client(), EMAIL, "wrong password!", address="198.51.100.50")
+    assert attempt(throttled.test_client(), EMAIL, PASSWORD, address="198.51.100.51").status_code == 429
+
+
 def lock_out(app: Flask, email: str = EMAIL) -> None:
     """Someone elsewhere guesses at the account until it is locked."""
     for n in range(LIMIT):
