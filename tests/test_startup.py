@@ -1,6 +1,7 @@
 """Start-up: the garbage collector paused while the kit loads, URL builders compiled on first use."""
 
 import gc
+from pathlib import Path
 
 import pytest
 from werkzeug.routing import Map, Rule
@@ -44,3 +45,28 @@ def test_lazy_rules_build_every_url_of_the_app_as_werkzeugs_own_do(app, extra):
         built = lazy_urls.build(rule.endpoint, values, append_unknown=bool(extra))
         assert built == plain_urls.build(rule.endpoint, values, append_unknown=bool(extra)), rule.rule
         assert built.startswith("/")
+
+
+def test_compiled_templates_are_kept_for_the_next_start(app, tmp_path, monkeypatch):
+    assert app.test_client().get("/login").status_code == 200
+    cache = Path(app.instance_path) / "template-cache"
+    assert any(cache.glob("__jinja2_*.cache"))
+    (tmp_path / "next").mkdir()
+    following = make_app(tmp_path / "next")
+    compiled = []
+    original = following.jinja_env.compile
+    monkeypatch.setattr(
+        following.jinja_env, "compile", lambda *a, **k: compiled.append(a) or original(*a, **k)
+    )
+    assert following.test_client().get("/login").status_code == 200
+    following.extensions["kit.store"].close()
+    assert compiled == []  # read from the cache, not compiled again
+
+
+def test_a_template_cache_that_cannot_be_used_is_done_without(app, tmp_path):
+    in_the_way = tmp_path / "not-a-folder"
+    in_the_way.write_text("")
+    app.jinja_env.bytecode_cache.directory = str(in_the_way)
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/").status_code == 200
