@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from flask import Flask
 from jinja2 import FileSystemBytecodeCache
 from jinja2.bccache import Bucket
@@ -58,7 +59,8 @@ def init_app(app: Flask) -> None:
     compiled templates are kept for the next start."""
     kit.resume_collection()
     app.url_rule_class = LazyRule
-    folder = Path(app.instance_path) / "template-cache"
+    # Jinja checks an entry against its template's source and Python, not against Jinja itself
+    folder = Path(app.instance_path) / "template-cache" / f"jinja-{jinja2.__version__}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -1,8 +1,10 @@
-"""Start-up: the garbage collector paused while the kit loads, URL builders compiled on first use."""
+"""Start-up: the garbage collector paused while the kit loads, URL builders compiled on first use,
+templates kept compiled for the next start."""
 
 import gc
 from pathlib import Path
 
+import jinja2
 import pytest
 from werkzeug.routing import Map, Rule
 
@@ -49,7 +51,7 @@ def test_lazy_rules_build_every_url_of_the_app_as_werkzeugs_own_do(app, extra):
 
 def test_compiled_templates_are_kept_for_the_next_start(app, tmp_path, monkeypatch):
     assert app.test_client().get("/login").status_code == 200
-    cache = Path(app.instance_path) / "template-cache"
+    cache = Path(app.instance_path) / "template-cache" / f"jinja-{jinja2.__version__}"
     assert any(cache.glob("__jinja2_*.cache"))
     (tmp_path / "next").mkdir()
     following = make_app(tmp_path / "next")
