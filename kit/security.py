@@ -166,7 +166,8 @@ def forget_failed_logins(email: str) -> None:
     mine = [Filter("account", "eq", account), Filter("address", "eq", address_key())]
     found = failures.list(Query(filters=mine, per_page=500))
     failures.delete_many(row["id"] for row in found.rows)
-    accounts = [digest(account), *(known for known in known_accounts() if known != digest(account))]
+    this = digest(account)
+    accounts = [this, *(known for known in known_accounts() if known != this)]
     cookie = device_signer().dumps(accounts[:DEVICE_ACCOUNTS])
 
     @after_this_request

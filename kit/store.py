@@ -430,6 +430,7 @@ class Store:
         column's 12.00 as 1200: the column alone can't tell, the kind it was declared with can.
         """
         recorded = {(row.entity, row.field): row.kind for row in conn.execute(sa.select(self.kinds))}
+        first_seen = []
         for repo in self:
             for f in repo.entity.fields.values():
                 was = recorded.get((repo.name, f.name))
@@ -445,12 +446,13 @@ class Store:
                         f"Entity '{repo.name}', field '{f.name}': its column holds {was} values, "
                         f"not {f.kind}; give the field a new name (the old column keeps its data)."
                     )
-                key = {"entity": repo.name, "field": f.name}
                 if was is None:
-                    conn.execute(self.kinds.insert().values(**key, kind=f.kind))
+                    first_seen.append({"entity": repo.name, "field": f.name, "kind": f.kind})
                 else:
                     where = (self.kinds.c.entity == repo.name) & (self.kinds.c.field == f.name)
                     conn.execute(self.kinds.update().where(where).values(kind=f.kind))
+        if first_seen:  # every field of a new database: one statement
+            conn.execute(self.kinds.insert(), first_seen)
 
 
 STORES: weakref.WeakSet[Store] = weakref.WeakSet()
