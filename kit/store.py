@@ -63,8 +63,8 @@ INDEXED_BYTES = 2_400
 BULK_ROWS = 10_000
 """Loads of at least this many rows rebuild indexes once at the end instead of row by row."""
 CASELESS = frozenset({"text", "longtext", "email", "url", "choice"})
-"""Kinds whose lists sort without regard to case: on SQLite by COLLATE NOCASE ("apple" before
-"Zebra"), which folds ASCII letters; PostgreSQL sorts by its database's own collation."""
+"""Kinds whose lists sort without regard to case ("apple" before "Zebra"): on SQLite by COLLATE
+NOCASE, which folds ASCII letters; on PostgreSQL by lower(), in its database's collation."""
 BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another's transaction to end before giving up (a 503)."""
 START_UP_LOCK = 0x6B6974  # "kit": the PostgreSQL advisory lock that serialises start-up and seeding
@@ -573,16 +573,25 @@ class Repository:
 
     @staticmethod
     def sorted_alike(conn: sa.Connection, index: sa.Index, found: Any) -> bool:
-        """Whether an index found in the database orders its first column as `index` does."""
+        """Whether an index found in the database orders its first key as `index` does.
+
+        On SQLite by the collation (NOCASE for caseless text); on PostgreSQL by
+        lower() or the plain column, and NULLS FIRST or not.
+        """
         first = next(iter(index.expressions))
-        name = next(iter(index.columns)).name
         if conn.dialect.name == "sqlite":  # the collation, which SQLAlchemy doesn't reflect
             wanted_collation = first.right.collation if isinstance(first, sa.BinaryExpression) else "BINARY"
             quoted = conn.dialect.identifier_preparer.quote(index.name)
             columns = conn.exec_driver_sql(f"PRAGMA index_xinfo({quoted})").fetchall()
             return bool(columns) and columns[0][4].upper() == wanted_collation.upper()
         wanted = ("nulls_first",) if isinstance(first, sa.UnaryExpression) else ()
-        return tuple(found.get("column_sorting", {}).get(name, ())) == wanted
+        inner = first
+        while isinstance(inner, sa.UnaryExpression):
+            inner = inner.element
+        lowered = isinstance(inner, sa.sql.functions.FunctionElement)  # lower(name): see sort_key
+        found_first = (found.get("expressions") or found["column_names"])[0]
+        sorting = tuple(found.get("column_sorting", {}).get(found_first, ()))
+        return sorting == wanted and (found["column_names"][0] is None) == lowered
 
     def indexes(self, dialect: str) -> list[sa.Index]:
         """A unique index per unique field, an (field, id) index per sortable field, one per reference.
@@ -596,12 +605,13 @@ class Repository:
         wanted = [sa.Index(relation_name("ix", self.name, "id"), c.id)] if sqlite else []
 
         def key(name: str) -> Any:  # in the order lists read it: see _order
-            return self.sort_key(name) if sqlite else c[name].asc().nulls_first()
+            return self.sort_key(name) if sqlite else self.sort_key(name).asc().nulls_first()
 
         for name, field, unique in self.index_plan():
             if unique:  # exact, whatever the case: "Tee" and "tee" are two values
-                wanted.append(sa.Index(name, c[field] if sqlite else key(field), unique=True))
-            elif sqlite or not self.fields[field].unique:  # PostgreSQL sorts a unique field by its own
+                exact = c[field] if sqlite else c[field].asc().nulls_first()
+                wanted.append(sa.Index(name, exact, unique=True))
+            else:  # PostgreSQL sorts by a unique field's own index unless it sorts caselessly
                 wanted.append(sa.Index(name, key(field), c.id))
         return wanted
 
@@ -613,7 +623,7 @@ class Repository:
         ]
         for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
             f = self.fields[name]
-            if not f.unique or (f.kind in CASELESS and name in entity.sortable):  # see indexes()
+            if not f.unique or (self.caseless(name) and name in entity.sortable):  # see indexes()
                 plan.append((relation_name("ix", self.name, name), name, False))
         return plan
 
@@ -771,7 +781,9 @@ class Repository:
             nulls = sa.and_(column.is_(None), later)
             return [nulls] if nulls_last else [nulls, column.is_not(None)]
         f = self.fields[after.sort]
-        value = sa.literal(f.to_db(after.value), column.type)
+        value: sa.ColumnElement[Any] = sa.literal(f.to_db(after.value), column.type)
+        if self.caseless(after.sort) and not self.store.is_sqlite:  # lowered by the database, as the column
+            value = sa.func.lower(value, type_=column.type)
         tied = not f.unique or self.caseless(after.sort)  # a unique "Tee" still ties "tee" caselessly
         runs = [sa.and_(column == value, later)] if tied else []  # else a unique value has no later id
         runs.append(beyond(column, value))
@@ -899,12 +911,14 @@ class Repository:
         return [first, direction(self.table.c.id)]
 
     def sort_key(self, name: str) -> sa.ColumnElement[Any]:
-        """The column as lists order it: on SQLite, text without regard to case (CASELESS)."""
+        """The column as lists order it: text without regard to case (CASELESS)."""
         column = self.table.c[name]
-        return column.collate("NOCASE") if self.caseless(name) else column
+        if not self.caseless(name):
+            return column
+        return column.collate("NOCASE") if self.store.is_sqlite else sa.func.lower(column, type_=column.type)
 
     def caseless(self, name: str) -> bool:
-        return self.store.is_sqlite and self.fields[name].kind in CASELESS
+        return self.fields[name].kind in CASELESS
 
     def _field(self, name: str, purpose: str) -> Field:
         if name not in self.fields:
