@@ -75,6 +75,12 @@ SETTINGS = (
         int,
     ),
     Setting(
+        "TRUSTED_HOSTS",
+        "",
+        "Host names the app answers to, comma-separated (shop.example.com; .example.com for every "
+        "subdomain); a request naming another Host gets a 400. Empty: any, which check-deploy reports.",
+    ),
+    Setting(
         "HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."
     ),
     Setting("PORT", "5000", "Port `python app.py` listens on.", int, 1, 65535),
@@ -151,10 +157,17 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         if setting.kind is int:
             check_bounds(setting, app.config[setting.name])
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
+    app.config["TRUSTED_HOSTS"] = host_names(app.config["TRUSTED_HOSTS"])
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
         refuse_unsafe_production({**app.config, "DEBUG": app.config["DEBUG"] or get_debug_flag()})
+
+
+def host_names(value: str | list[str] | None) -> list[str] | None:
+    """TRUSTED_HOSTS as Flask reads it: a list of names, or None for any host."""
+    names = value.split(",") if isinstance(value, str) else value or []
+    return [name.strip() for name in names if name.strip()] or None
 
 
 def check_bounds(setting: Setting, value: int) -> None:

@@ -219,6 +219,11 @@ def check_settings(app: Flask) -> list[str]:
             "PRODUCTION is false: set PRODUCTION=true on the public server, so cookies are sent over "
             "https only, browsers are told to use https, and unsafe settings stop the start."
         )
+    if not settings["TRUSTED_HOSTS"]:
+        problems.append(
+            "TRUSTED_HOSTS is empty, so the app answers whatever Host a request names: set it to the "
+            "names it is served at, e.g. TRUSTED_HOSTS=shop.example.com."
+        )
     if settings["LOGIN_ATTEMPTS"] <= 0:
         problems.append("LOGIN_ATTEMPTS is 0, so password guessing is never slowed down: set it to 5.")
     return problems

@@ -138,3 +138,40 @@ def test_json_answers_are_application_json(app, admin_client):
     assert missing.status_code == 404
     assert missing.mimetype == "application/json"
     assert missing.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# == HOST ======================================================================
+
+HOSTS = "shop.example.com, .example.org"
+
+
+@pytest.mark.parametrize(
+    ("host", "answered"),
+    [
+        ("shop.example.com", True),
+        ("shop.example.com:8443", True),
+        ("www.example.org", True),
+        ("example.org", True),
+        ("evil.example", False),
+        ("shop.example.com.evil.example", False),
+        ("<b>shop</b>", False),
+    ],
+)
+def test_only_trusted_hosts_are_answered(tmp_path, host, answered):
+    app = make_app(tmp_path, TRUSTED_HOSTS=HOSTS)
+    client = app.test_client()
+    page, api = (client.get(path, headers={"Host": host}) for path in ("/", "/api/product"))
+    assert (page.status_code, api.status_code) == ((200, 200) if answered else (400, 400))
+    if not answered:
+        assert "Traceback" not in page.text and "<b>shop" not in page.text
+        assert api.get_json()["error"]["status"] == 400
+
+
+def test_any_host_is_answered_while_trusted_hosts_is_empty(app):
+    assert app.config["TRUSTED_HOSTS"] is None
+    assert app.test_client().get("/", headers={"Host": "anything.example"}).status_code == 200
+
+
+def test_trusted_hosts_is_read_from_the_environment_as_a_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRUSTED_HOSTS", " shop.example.com ,, .example.org ")
+    assert make_app(tmp_path).config["TRUSTED_HOSTS"] == ["shop.example.com", ".example.org"]
