@@ -53,8 +53,8 @@ SETTINGS = (
     Setting(
         "PRODUCTION",
         "false",
-        "true on a public server: refuses a weak SECRET_KEY or DEBUG, sends cookies over https only "
-        "and tells browsers to use https.",
+        "true on a public server: refuses a weak SECRET_KEY or DEBUG, sends cookies over https only, "
+        "redirects http to https and tells browsers to use https.",
         bool,
     ),
     Setting("DEBUG", "false", "true shows tracebacks in the browser. Never in production.", bool),
@@ -75,10 +75,11 @@ SETTINGS = (
         int,
     ),
     Setting(
-        "TRUSTED_HOSTS",
+        "ALLOWED_HOSTS",
         "",
         "Host names the app answers to, comma-separated (shop.example.com; .example.com for every "
-        "subdomain); a request naming another Host gets a 400. Empty: any, which check-deploy reports.",
+        "subdomain); a request naming another Host gets a 400, except health checks. Empty: any, "
+        "which check-deploy reports.",
     ),
     Setting(
         "HOST", "127.0.0.1", "Address `python app.py` listens on; 0.0.0.0 to reach it from other machines."
@@ -157,7 +158,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         if setting.kind is int:
             check_bounds(setting, app.config[setting.name])
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
-    app.config["TRUSTED_HOSTS"] = host_names(app.config["TRUSTED_HOSTS"])
+    app.config["ALLOWED_HOSTS"] = host_names(app.config["ALLOWED_HOSTS"])
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
@@ -165,7 +166,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
 
 
 def host_names(value: str | list[str] | None) -> list[str] | None:
-    """TRUSTED_HOSTS as Flask reads it: a list of names, or None for any host."""
+    """ALLOWED_HOSTS as a list of names (werkzeug's host_is_trusted reads them), or None for any host."""
     names = value.split(",") if isinstance(value, str) else value or []
     return [name.strip() for name in names if name.strip()] or None
 

@@ -9,7 +9,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
 class KitError(Exception):
@@ -126,10 +126,6 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> Any:
         return render_error(400, "The form expired or came from another site; reload the page and try again.")
 
-    @app.errorhandler(SecurityError)
-    def untrusted_host(error: SecurityError) -> Any:
-        return render_error(400, "This site doesn't answer to that host name (TRUSTED_HOSTS).")
-
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         response = make_response(render_error(error.code or 500, error.description or error.name))
@@ -162,6 +158,4 @@ def render_error(status: int, message: str, fields: Mapping[str, str] | None = N
     """The error page (templates/error.html, overridable), or JSON for API requests."""
     if request.path.startswith("/api/"):
         return {"error": {"status": status, "message": message, "fields": dict(fields or {})}}, status
-    if isinstance(request.routing_exception, SecurityError):  # a Host outside TRUSTED_HOSTS: no links
-        return make_response((f"{message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}))
     return render_template("error.html", status=status, message=message), status

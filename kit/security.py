@@ -23,16 +23,18 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
-from flask import Flask, Response, after_this_request, current_app, g, request, session
+from flask import Flask, Response, after_this_request, current_app, g, redirect, request, session
 from flask.cli import with_appcontext
 from flask.helpers import get_debug_flag
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import host_is_trusted
 
 from kit import backup, config
-from kit.errors import TooManyAttempts
+from kit.errors import KitError, TooManyAttempts
 from kit.store import Filter, Query, Repository, store, utcnow
 
 # == HEADERS ===================================================================
@@ -58,6 +60,21 @@ HEADERS = {
 }
 
 HSTS = "max-age=31536000"
+HEALTH_CHECKS = frozenset({"/healthz", "/readyz"})
+"""Answered whatever the Host and over plain http: load balancers ask by address, without TLS."""
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class UnknownHost(KitError):
+    """The request names a Host outside ALLOWED_HOSTS."""
+
+    status = 400
+
+
+class BehindUntrustedProxy(KitError):
+    """A proxy says the request came over https, but PROXIES says there is no proxy to believe."""
+
+    status = 400
 
 
 def csp_nonce() -> str:
@@ -65,6 +82,31 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def check_host() -> None:
+    """A request must name one of ALLOWED_HOSTS, where set (links and caches trust the Host)."""
+    allowed = current_app.config["ALLOWED_HOSTS"]
+    if allowed and request.path not in HEALTH_CHECKS and not host_is_trusted(request.host, allowed):
+        raise UnknownHost("This site doesn't answer to that host name (ALLOWED_HOSTS).")
+
+
+def require_https() -> Response | None:
+    """Production: a plain-http request goes to its https address, where its Secure cookies work.
+
+    Health checks and this machine's own address (trying production mode locally) stay on http.
+    """
+    local = urlsplit(f"//{request.host}").hostname in LOOPBACK
+    if request.is_secure or request.path in HEALTH_CHECKS or local:
+        return None
+    if "X-Forwarded-Proto" in request.headers and not current_app.config["PROXIES"]:
+        # redirecting would loop: the proxy asks again over http whatever the answer says
+        raise BehindUntrustedProxy(
+            "This app is behind a proxy that says how the request came, but PROXIES is 0: "
+            "set PROXIES=1 (or the number of proxies) so that it can tell https from http."
+        )
+    status = 301 if request.method in ("GET", "HEAD") else 308  # 308 keeps a form's method and body
+    return redirect(request.url.replace("http://", "https://", 1), status)
 
 
 def add_headers(response: Response) -> Response:
@@ -217,12 +259,12 @@ def check_settings(app: Flask) -> list[str]:
     if not settings["PRODUCTION"]:
         problems.append(
             "PRODUCTION is false: set PRODUCTION=true on the public server, so cookies are sent over "
-            "https only, browsers are told to use https, and unsafe settings stop the start."
+            "https only, http is redirected to https, and unsafe settings stop the start."
         )
-    if not settings["TRUSTED_HOSTS"]:
+    if not settings["ALLOWED_HOSTS"]:
         problems.append(
-            "TRUSTED_HOSTS is empty, so the app answers whatever Host a request names: set it to the "
-            "names it is served at, e.g. TRUSTED_HOSTS=shop.example.com."
+            "ALLOWED_HOSTS is empty, so the app answers whatever Host a request names: set it to the "
+            "names it is served at, e.g. ALLOWED_HOSTS=shop.example.com."
         )
     if settings["LOGIN_ATTEMPTS"] <= 0:
         problems.append("LOGIN_ATTEMPTS is 0, so password guessing is never slowed down: set it to 5.")
@@ -359,6 +401,9 @@ def init_app(app: Flask) -> None:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.wsgi_app = measured_bodies(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
+    app.before_request(check_host)
+    if app.config["PRODUCTION"]:
+        app.before_request(require_https)
     app.after_request(add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.cli.add_command(check_deploy)

@@ -157,21 +157,79 @@ HOSTS = "shop.example.com, .example.org"
         ("<b>shop</b>", False),
     ],
 )
-def test_only_trusted_hosts_are_answered(tmp_path, host, answered):
-    app = make_app(tmp_path, TRUSTED_HOSTS=HOSTS)
+def test_only_allowed_hosts_are_answered(tmp_path, host, answered):
+    app = make_app(tmp_path, ALLOWED_HOSTS=HOSTS)
     client = app.test_client()
     page, api = (client.get(path, headers={"Host": host}) for path in ("/", "/api/product"))
     assert (page.status_code, api.status_code) == ((200, 200) if answered else (400, 400))
     if not answered:
-        assert "Traceback" not in page.text and "<b>shop" not in page.text
-        assert api.get_json()["error"]["status"] == 400
+        assert "doesn&#39;t answer to that host name" in page.text and "<b>shop" not in page.text
+        assert api.get_json()["error"]["message"].startswith("This site doesn't answer to that host name")
 
 
-def test_any_host_is_answered_while_trusted_hosts_is_empty(app):
-    assert app.config["TRUSTED_HOSTS"] is None
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_are_answered_whatever_the_host(tmp_path, path):
+    app = make_app(tmp_path, ALLOWED_HOSTS=HOSTS)  # a load balancer asks by the server's address
+    assert app.test_client().get(path, headers={"Host": "10.0.0.5:8000"}).status_code == 200
+
+
+def test_any_host_is_answered_while_allowed_hosts_is_empty(app):
+    assert app.config["ALLOWED_HOSTS"] is None
     assert app.test_client().get("/", headers={"Host": "anything.example"}).status_code == 200
 
 
-def test_trusted_hosts_is_read_from_the_environment_as_a_list(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRUSTED_HOSTS", " shop.example.com ,, .example.org ")
-    assert make_app(tmp_path).config["TRUSTED_HOSTS"] == ["shop.example.com", ".example.org"]
+def test_allowed_hosts_is_read_from_the_environment_as_a_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", " shop.example.com ,, .example.org ")
+    assert make_app(tmp_path).config["ALLOWED_HOSTS"] == ["shop.example.com", ".example.org"]
+
+
+# == HTTPS =====================================================================
+
+
+@pytest.fixture
+def production(tmp_path):
+    app = make_app(tmp_path, PRODUCTION=True, ALLOWED_HOSTS="shop.example.com")
+    yield app.test_client()
+    app.extensions["kit.store"].close()
+
+
+@pytest.mark.parametrize(
+    ("method", "status"), [("get", 301), ("head", 301), ("post", 308), ("patch", 308), ("delete", 308)]
+)
+def test_production_sends_plain_http_to_https(production, method, status):
+    response = getattr(production, method)("/admin/?page=2", base_url="http://shop.example.com")
+    assert response.status_code == status
+    assert response.headers["Location"] == "https://shop.example.com/admin/?page=2"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_checks_stay_on_plain_http(production, path):
+    assert production.get(path, base_url="http://shop.example.com").status_code == 200
+
+
+def test_this_machines_own_address_stays_on_plain_http(tmp_path):
+    app = make_app(tmp_path, PRODUCTION=True)  # trying production mode before a deploy
+    for host in ("localhost", "127.0.0.1:5000", "[::1]:5000", "[::1]"):
+        assert app.test_client().get("/", base_url=f"http://{host}").status_code == 200, host
+
+
+def test_https_is_answered(production):
+    assert production.get("/", base_url="https://shop.example.com").status_code == 200
+
+
+def test_a_proxy_that_is_not_trusted_gets_a_sentence_not_a_redirect_loop(production):
+    headers = {"X-Forwarded-Proto": "https"}
+    response = production.get("/", base_url="http://shop.example.com", headers=headers)
+    assert response.status_code == 400
+    assert "set PROXIES=1" in response.text
+
+
+def test_a_trusted_proxy_saying_https_is_believed(tmp_path):
+    app = make_app(tmp_path, PRODUCTION=True, PROXIES=1)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    response = app.test_client().get("/", base_url="http://shop.example.com", headers=headers)
+    assert response.status_code == 200
+
+
+def test_development_stays_on_plain_http(client):
+    assert client.get("/", base_url="http://shop.example.com").status_code == 200

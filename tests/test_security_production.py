@@ -19,7 +19,7 @@ from kit.config import SettingError
 from tests.conftest import PASSWORD, ROOT, make_app
 
 STRONG = secrets.token_hex(32)
-GOOD = {"PRODUCTION": True, "SECRET_KEY": STRONG, "TESTING": False, "TRUSTED_HOSTS": "localhost"}
+GOOD = {"PRODUCTION": True, "SECRET_KEY": STRONG, "TESTING": False, "ALLOWED_HOSTS": "localhost"}
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ PROBLEMS = {
     ),
     "database copy in static": (backup_in_static, ["static/shop.bak is served to anyone as a static file"]),
     "throttle off": (lambda app, tmp: app.config.update(LOGIN_ATTEMPTS=0), ["LOGIN_ATTEMPTS is 0"]),
-    "any host": (lambda app, tmp: app.config.update(TRUSTED_HOSTS=None), ["TRUSTED_HOSTS is empty"]),
+    "any host": (lambda app, tmp: app.config.update(ALLOWED_HOSTS=None), ["ALLOWED_HOSTS is empty"]),
 }
 
 
