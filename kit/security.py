@@ -85,9 +85,13 @@ def csp_nonce() -> str:
 
 
 def check_host() -> None:
-    """A request must name one of ALLOWED_HOSTS, where set (links and caches trust the Host)."""
+    """A request must name one of ALLOWED_HOSTS, where set (links and caches trust the Host).
+
+    Static files are the same whatever the Host, and style the page that refuses it.
+    """
     allowed = current_app.config["ALLOWED_HOSTS"]
-    if allowed and request.path not in HEALTH_CHECKS and not host_is_trusted(request.host, allowed):
+    exempt = request.path in HEALTH_CHECKS or (request.endpoint or "").endswith("static")
+    if allowed and not exempt and not host_is_trusted(request.host, allowed):
         raise UnknownHost("This site doesn't answer to that host name (ALLOWED_HOSTS).")
 
 

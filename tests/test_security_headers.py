@@ -173,6 +173,12 @@ def test_health_checks_are_answered_whatever_the_host(tmp_path, path):
     assert app.test_client().get(path, headers={"Host": "10.0.0.5:8000"}).status_code == 200
 
 
+def test_the_page_refusing_a_host_gets_its_stylesheet(tmp_path):
+    app = make_app(tmp_path, ALLOWED_HOSTS=HOSTS)
+    with app.test_client().get("/static/site.css", headers={"Host": "evil.example"}) as response:
+        assert response.status_code == 200
+
+
 def test_any_host_is_answered_while_allowed_hosts_is_empty(app):
     assert app.config["ALLOWED_HOSTS"] is None
     assert app.test_client().get("/", headers={"Host": "anything.example"}).status_code == 200
