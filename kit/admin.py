@@ -51,7 +51,7 @@ from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError, row_id
 from kit.schema import VERSION
-from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store
+from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store, utcnow
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
@@ -59,6 +59,8 @@ EXPORT_BATCH = 1000
 """Rows a CSV export formats and sends at a time."""
 REFERENCE_OPTIONS = 500
 """A reference filter lists up to this many rows; over it, it searches them as one types."""
+RECENT = dt.timedelta(days=7)
+"""The dashboard says how many rows of each entity were made in this time."""
 NUMBERS = ("integer", "money")
 STATIC_URLS: dict[tuple[Any, ...], str] = {}
 """URLs of Flask-Admin's static files, by script root and arguments."""
@@ -893,12 +895,18 @@ class EntityView(SecureView, BaseModelView):
 
 
 class DashboardView(SecureView, AdminIndexView):
-    """The admin's first page: every entity with its number of rows."""
+    """The admin's first page: every entity with its number of rows, and how many came in a week."""
 
     @expose("/")
     def index(self) -> str:
-        entities = [(repo, repo.count()) for repo in store() if not repo.name.startswith("kit_")]
-        return self.render("admin/kit_index.html", entities=entities)
+        since = (utcnow() - RECENT).replace(second=0, microsecond=0)  # to the minute, as its filter link
+        recent = Query(filters=[Filter("created_at", "gte", since)])
+        entities = [
+            (repo, repo.count(), Count(*repo.tally(recent)))
+            for repo in store()
+            if not repo.name.startswith("kit_")
+        ]
+        return self.render("admin/kit_index.html", entities=entities, since=f"{since:%Y-%m-%d %H:%M}")
 
 
 class UserView(EntityView):

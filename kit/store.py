@@ -594,7 +594,8 @@ class Repository:
         return sorting == wanted and (found["column_names"][0] is None) == lowered
 
     def indexes(self, dialect: str) -> list[sa.Index]:
-        """A unique index per unique field, an (field, id) index per sortable field, one per reference.
+        """A unique index per unique field, an (field, id) index per sortable field, one per reference,
+        and one of creation times (the dashboard counts the last week's rows).
 
         With these every sort the list offers reads its page straight off an index.  SQLite
         also gets an index of ids alone: its rows are stored in id order, but a page in the
@@ -621,7 +622,8 @@ class Repository:
         plan = [
             (relation_name("ux", self.name, f.name), f.name, True) for f in entity.fields.values() if f.unique
         ]
-        for name in sorted({*entity.sortable, *(r.name for r in entity.references)} - {"id"}):
+        indexed = {*entity.sortable, *(r.name for r in entity.references), "created_at"}
+        for name in sorted(indexed - {"id"}):
             f = self.fields[name]
             if not f.unique or (self.caseless(name) and name in entity.sortable):  # see indexes()
                 plan.append((relation_name("ix", self.name, name), name, False))
@@ -796,6 +798,11 @@ class Repository:
             return self._stored_count()
         statement = sa.select(sa.func.count()).select_from(self.table).where(*self.where(query))
         return int(self.store.connection.execute(statement).scalar_one())
+
+    def tally(self, query: Query | None = None) -> tuple[int, bool]:
+        """(rows, estimated): how many rows match, counted up to COUNT_LIMIT, as a list page counts them."""
+        query = self._readable(query or Query())
+        return self._total(query, self.where(query))
 
     def _total(self, query: Query, where: list[sa.ColumnElement[bool]]) -> tuple[int, bool]:
         """(rows, estimated): the whole table from the count the kit keeps, else counted up to a limit."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -305,6 +306,22 @@ def test_dashboard_counts_every_entity(app, admin_client):
     assert "2 Categories" in text
     for entity in app.extensions["kit.store"].schema.declared:
         assert entity.plural in text
+
+
+def test_dashboard_counts_the_rows_made_in_the_last_week_and_links_to_them(app, admin_client):
+    kaffee, tee, _ = make_categories(app, "Kaffee", "Tee", "Mate")
+    with app.app_context():  # two made long ago, as if seeded last month
+        table = app.extensions["kit.store"]["category"].table
+        conn = app.extensions["kit.store"].connection
+        old = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=8)
+        conn.execute(table.update().where(table.c.id.in_([kaffee, tee])).values(created_at=old))
+        conn.commit()
+    dashboard = admin_client.get("/admin/")
+    assert "Categories +1 in the last 7 days" in page_text(dashboard)
+    assert "Products None in the last 7 days" in page_text(dashboard)
+    link = unescape(re.search(r'href="([^"]+)">\+1 in the last 7 days', dashboard.text).group(1))
+    listed = page_text(admin_client.get(link))
+    assert "List (1)" in listed and "Mate" in listed and "Kaffee" not in listed
 
 
 def test_viewer_can_read_but_not_change(app):

@@ -294,8 +294,8 @@ def answering(page: Page) -> Iterator[list[str]]:
 
 
 def dashboard_card(page: Page, plural: str) -> Any:
-    """The dashboard's card for an entity: its number of rows, a link to its list."""
-    return page.locator("a.kit-count").filter(has=page.locator(".text-muted", has_text=exactly(plural)))
+    """The dashboard's card for an entity: its number of rows, a link to its list, the week's new rows."""
+    return page.locator(".kit-count").filter(has=page.locator(".text-muted", has_text=exactly(plural)))
 
 
 def list_tab(page: Page) -> Any:

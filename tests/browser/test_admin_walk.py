@@ -277,7 +277,12 @@ def test_admin_walk(serve, page, model_set, entity_name):
     log_in(page, live)
     card = dashboard_card(page, entity.plural)
     expect(card.locator(".display-4")).to_have_text(f"{total:,}")
-    card.click()
+    recent = card.locator(".kit-recent")  # every row came in this test's start-up
+    expect(recent).to_have_text(f"+{total:,} in the last 7 days")
+    recent.click()
+    expect_count(page, total)
+    page.go_back()
+    card.locator(".stretched-link").click()
     expect(page.get_by_role("heading").first).to_have_text(entity.plural)
     expect_count(page, total)
 
