@@ -400,7 +400,7 @@ def measured_bodies(wsgi_app: WSGIApp, limit: int) -> WSGIApp:
 
 
 def init_app(app: Flask) -> None:
-    """Security headers on every response, proxies trusted as configured, `flask check-deploy`."""
+    """Proxies trusted as configured, allowed hosts, https in production, security headers, check-deploy."""
     if app.config["PROXIES"]:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
