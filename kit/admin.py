@@ -51,7 +51,7 @@ from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import Field, FieldError, row_id
 from kit.schema import VERSION
-from kit.store import MAX_PAGE_SIZE, Filter, Query, Repository, Row, Store, store, utcnow
+from kit.store import MAX_PAGE_SIZE, Change, Filter, Query, Repository, Row, Store, store, utcnow
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet runs a cell starting with one of these as a formula (CSV injection)."""
@@ -465,6 +465,7 @@ class EntityView(SecureView, BaseModelView):
     export_types = ["csv"]
     can_set_page_size = True
     list_template = "admin/kit_list.html"
+    details_template = "admin/kit_details.html"
     named_filter_urls = True  # ?flt0_price_from=10, a link one can read and share
     sets_hidden = False  # whether user_data adds hidden fields (a password hash) to what is saved
     page_size_options = (20, 50, 100)
@@ -631,6 +632,10 @@ class EntityView(SecureView, BaseModelView):
             return None
         self.remember_labels([row])
         return row
+
+    def history(self, row: Row) -> list[tuple[Change, str]]:
+        """The row's latest changes, each with what it did in words (the details page shows them)."""
+        return [(change, described(self.repo.store, change)) for change in self.repo.history(row["id"])]
 
     def remember_labels(self, rows: list[Row]) -> None:
         """Fetch the labels of every referenced row on a page in one query per reference."""
@@ -894,6 +899,16 @@ class EntityView(SecureView, BaseModelView):
         flash(f"Deleted {count} {self.repo.entity.noun(many=count != 1)}.", "success")
 
 
+def described(kit_store: Store, change: Change) -> str:
+    """What a change did, in words: "Created", "Changed Price and Stock", "Deleted"."""
+    if change.action != "changed":
+        return change.action.capitalize()
+    fields = kit_store[change.entity].fields
+    labels = [fields[name].label if name in fields else name for name in change.fields]
+    listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else "".join(labels)
+    return f"Changed {listed}".rstrip()
+
+
 class DashboardView(SecureView, AdminIndexView):
     """The admin's first page: every entity with its number of rows, and how many came in a week."""
 
@@ -906,7 +921,22 @@ class DashboardView(SecureView, AdminIndexView):
             for repo in store()
             if not repo.name.startswith("kit_")
         ]
-        return self.render("admin/kit_index.html", entities=entities, since=f"{since:%Y-%m-%d %H:%M}")
+        changes = store().recent_changes(repo.name for repo, _, _ in entities)
+        return self.render(
+            "admin/kit_index.html",
+            entities=entities,
+            since=f"{since:%Y-%m-%d %H:%M}",
+            changes=[(change, described(store(), change), *self.changed_row(change)) for change in changes],
+        )
+
+    @staticmethod
+    def changed_row(change: Change) -> tuple[str, str | None]:
+        """(the row's name, a link to it) for a line of recent changes; no link to a deleted row."""
+        repo = store()[change.entity]
+        label = repo.labels([change.row]).get(change.row)
+        if label is None:
+            return f"{repo.entity.label} {change.row}", None
+        return f"{repo.entity.label} {label}", details_url(repo.name, change.row)
 
 
 class UserView(EntityView):

@@ -117,6 +117,7 @@ def caller() -> tuple[str | None, bool]:
             raise Unauthorized(
                 "The API token is not valid or was revoked; send 'Authorization: Bearer <token>'."
             )
+        g.kit_actor = f"{user['email']} (API token)"
         return user["role"], True
     if current_user.is_authenticated:
         return current_user.role, False

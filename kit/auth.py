@@ -8,7 +8,18 @@ import secrets
 from typing import Any
 
 import click
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.cli import with_appcontext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -202,8 +213,18 @@ def first_login(app: Flask) -> None:
     )
 
 
+def actor() -> str:
+    """Who is making a change now, as the row's history names them."""
+    if not has_request_context():
+        return "a command"
+    if g.get("kit_actor"):  # an API token's owner: see kit/api.py
+        return str(g.kit_actor)
+    return str(current_user.email) if current_user.is_authenticated else "a visitor"
+
+
 def init_app(app: Flask) -> None:
-    """Login pages, the current user, CSRF checks on every POST, `flask create-admin`."""
+    """Login pages, the current user, CSRF checks on every POST, `flask create-admin`, history names."""
+    app.extensions["kit.store"].actor = actor
     csrf.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(bp)

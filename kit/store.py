@@ -109,6 +109,18 @@ class After:
         return cls(sort, desc, row[sort], row["id"])
 
 
+@dataclass(frozen=True)
+class Change:
+    """One line of a row's history: who made, changed or deleted it, and when."""
+
+    entity: str
+    row: int
+    action: str  # "created", "changed" or "deleted"
+    fields: tuple[str, ...]  # the fields a change set
+    by: str  # an email, "... (API token)", "a visitor" or "a command"
+    at: dt.datetime
+
+
 @dataclass
 class Page:
     """One page of a list, with the total number of matching rows."""
@@ -341,6 +353,21 @@ class Store:
             sa.Column("field", sa.Unicode(63), primary_key=True),
             sa.Column("kind", sa.Unicode(20), nullable=False),
         )
+        self.changes = sa.Table(  # who made, changed or deleted which row when: see Repository.record
+            "kit_change",
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("entity", sa.Unicode(63), nullable=False),
+            sa.Column("row", sa.BigInteger, nullable=False),
+            sa.Column("action", sa.Unicode(10), nullable=False),
+            sa.Column("fields", sa.UnicodeText, nullable=False),  # the changed fields' names, comma-separated
+            sa.Column("by", sa.UnicodeText, nullable=False),
+            sa.Column("at", sa.DateTime, nullable=False),
+            sa.Index("ix_kit_change_row", "entity", "row", "id"),
+            sqlite_autoincrement=True,
+        )
+        self.actor: Callable[[], str] = lambda: ""
+        """Who is making changes now, for their history: set by kit/auth.py per request."""
         self.repositories = {entity.name: Repository(self, entity) for entity in schema}
         self.check_names()
 
@@ -390,6 +417,18 @@ class Store:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock)))
             yield conn
 
+    def recent_changes(self, entities: Iterable[str], limit: int = 10) -> list[Change]:
+        """The latest changes to rows of these entities, newest first."""
+        changes = self.changes
+        statement = sa.select(changes).where(changes.c.entity.in_(list(entities)))
+        return self.read_changes(statement.order_by(changes.c.id.desc()).limit(limit))
+
+    def read_changes(self, statement: sa.Select[Any]) -> list[Change]:
+        return [
+            Change(c.entity, c.row, c.action, tuple(filter(None, c.fields.split(","))), c.by, c.at)
+            for c in self.connection.execute(statement)
+        ]
+
     def release(self) -> None:
         """Give this thread's connection back to the pool (dataset keeps one per thread)."""
         if not self.db.in_transaction:
@@ -419,6 +458,7 @@ class Store:
             existing = set(inspector.get_table_names())
             self.counts.create(conn, checkfirst=True)
             self.kinds.create(conn, checkfirst=True)
+            self.changes.create(conn, checkfirst=True)
             for repo in self:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
             self.sync_kinds(conn)
@@ -822,6 +862,25 @@ class Repository:
         statement = sa.select(counts.c.rows).where(counts.c.entity == self.name)
         return int(self.store.connection.execute(statement).scalar_one())
 
+    def record(self, conn: sa.Connection, action: str, changed: Mapping[int, Iterable[str]]) -> None:
+        """Add to each row's history, inside the write's own transaction: a write that fails leaves none."""
+        if not changed:
+            return
+        by, at = self.store.actor(), utcnow()
+        lines = [
+            {"entity": self.name, "row": id, "action": action, "fields": ",".join(fields), "by": by, "at": at}
+            for id, fields in changed.items()
+        ]
+        conn.execute(self.store.changes.insert(), lines)
+
+    def history(self, id: Any, limit: int = 20) -> list[Change]:
+        """The row's latest changes, newest first."""
+        changes = self.store.changes
+        where = (changes.c.entity == self.name) & (changes.c.row == self._id(id))
+        return self.store.read_changes(
+            sa.select(changes).where(where).order_by(changes.c.id.desc()).limit(limit)
+        )
+
     def _add_to_count(self, conn: sa.Connection, rows: int) -> None:
         """Keep the row count in step, in the same transaction as the write."""
         counts = self.store.counts
@@ -1005,6 +1064,7 @@ class Repository:
                 self._lock_references(conn, cleaned)
                 id = conn.execute(self.table.insert().values(values)).inserted_primary_key[0]
                 self._add_to_count(conn, 1)
+                self.record(conn, "created", {id: ()})
         except sa.exc.IntegrityError:
             # another writer took a unique value since clean() looked; named once rolled back
             raise self._conflict(cleaned) from None
@@ -1030,7 +1090,8 @@ class Repository:
         if expected_version is not None and current[VERSION] != expected_version:
             raise self._changed(current, seen)
         cleaned = self.clean(data, current, hidden=hidden)
-        if all(current[name] == value for name, value in cleaned.items()):
+        changed = [name for name, value in cleaned.items() if current[name] != value]
+        if not changed:
             return current  # nothing to change: no new version for others' copies to be stale against
         table = self.table
         values = {**self._to_db(cleaned), "updated_at": utcnow(), VERSION: table.c[VERSION] + 1}
@@ -1041,6 +1102,7 @@ class Repository:
             with self.store.transaction() as conn:
                 self._lock_references(conn, cleaned)
                 updated = conn.execute(table.update().where(*where).values(values)).rowcount
+                self.record(conn, "changed", {current["id"]: changed} if updated else {})
         except sa.exc.IntegrityError:
             raise self._conflict(cleaned, current["id"]) from None
         if not updated:
@@ -1089,6 +1151,7 @@ class Repository:
             self._check_unused(conn, locked)
             result = conn.execute(table.delete().where(table.c.id.in_(locked)))
             self._add_to_count(conn, -result.rowcount)
+            self.record(conn, "deleted", dict.fromkeys(locked, ()))
         return result.rowcount
 
     def delete_all(self, conn: sa.Connection) -> None:

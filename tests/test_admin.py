@@ -113,6 +113,8 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
     title = repo.fields[repo.entity.title]
     if title.kind in ("text", "email"):
         assert title.format(saved[title.name]) in page_text(details)
+    made = r"History When \(UTC\) What Who [\d-]+ [\d:]+ Created admin@example.com"
+    assert re.search(made, page_text(details))
 
     edit_page = client.get(f"{base}edit/?id={saved['id']}")
     assert edit_page.status_code == 200
@@ -130,6 +132,10 @@ def test_admin_walk_create_list_edit_delete(tmp_path, model_set, entity_name):
     assert response.status_code == 302
     with app.app_context():
         assert repo.count() == before
+        history = [(c.action, set(c.fields), c.by) for c in repo.history(saved["id"])]
+    differ = {k for k in changed if edited[k] != saved[k]}
+    by = "admin@example.com"
+    assert history == [("deleted", set(), by), ("changed", differ, by), ("created", set(), by)]
     app.extensions["kit.store"].close()
 
 

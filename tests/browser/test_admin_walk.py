@@ -189,6 +189,21 @@ def open_details(page: Page, live: LiveApp, repo: Repository, row: Row) -> None:
             expect(line.locator("td").last).to_have_text(text)
 
 
+def show_history(page: Page, live: LiveApp, repo: Repository, id: int, screenshots: bool) -> None:
+    """The details page ends with the row's history: made, then changed, both by who is logged in."""
+    page.goto(f"{live.url}/admin/{repo.name}/details/?id={id}")
+    lines = page.locator("table.kit-history tbody tr")
+    expect(lines).to_have_count(2)
+    expect(lines.nth(0).locator("td").nth(1)).to_have_text(re.compile(r"^Changed "))
+    expect(lines.nth(1).locator("td").nth(1)).to_have_text("Created")
+    email = page.locator(".navbar [data-role]").inner_text().split(" · ")[0]
+    expect(lines.locator("td:last-child")).to_have_text([email] * 2)
+    settled(page)
+    if screenshots:
+        screenshot(page, f"admin-{repo.name}-details", full_page=True)
+    page.goto(f"{live.url}/admin/{repo.name}/")
+
+
 def bulk_delete(page: Page, entity: Entity, rows: list[Row]) -> None:
     """Tick the rows, With selected > Delete, accept the question."""
     for row in rows:
@@ -319,6 +334,7 @@ def test_admin_walk(serve, page, model_set, entity_name):
     with live.store():
         edited = repo.get(id)
     assert {k: edited[k] for k in changed} == cleaned(repo, changed)
+    show_history(page, live, repo, id, screenshots)
 
     filter_to(page, live, repo, [edited])
     delete_from_its_row(page, id, entity.label)

@@ -1,0 +1,96 @@
+"""History: each write through the model layer leaves a line naming who did what, in its transaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from kit import seed
+from kit.errors import Changed, Conflict, InUse, ValidationError
+from tests.conftest import csrf_token, log_in
+from tests.test_api import bearer, token_for
+
+
+def lines(repo, id) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(c.action, c.fields, c.by) for c in repo.history(id)]
+
+
+@pytest.fixture
+def shop(app):
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        yield kit_store, kit_store["category"].create({"name": "Kaffee"})
+
+
+def test_each_write_adds_a_line_newest_first(shop):
+    kit_store, coffee = shop
+    products = kit_store["product"]
+    espresso = products.create({"name": "Espresso", "category": coffee["id"], "price": "2.50"})
+    products.update(espresso["id"], {"price": "2.80", "stock": 4, "name": "Espresso"})
+    products.update(espresso["id"], {"price": "2.80"})  # the same again: nothing changes
+    products.delete(espresso["id"])
+    assert lines(products, espresso["id"]) == [
+        ("deleted", (), "a command"),
+        ("changed", ("price", "stock"), "a command"),
+        ("created", (), "a command"),
+    ]
+
+
+def test_a_refused_write_leaves_no_line(shop):
+    kit_store, coffee = shop
+    products, categories = kit_store["product"], kit_store["category"]
+    espresso = products.create({"name": "Espresso", "category": coffee["id"], "price": "2.50"})
+    with pytest.raises(ValidationError):
+        products.update(espresso["id"], {"price": "cheap"})
+    with pytest.raises(Changed):
+        products.update(espresso["id"], {"price": "3"}, expected_version=espresso["version"] - 1)
+    with pytest.raises(InUse):
+        categories.delete(coffee["id"])
+    with pytest.raises(Conflict):
+        categories.create({"name": "Kaffee"})
+    assert lines(products, espresso["id"]) == [("created", (), "a command")]
+    assert lines(categories, coffee["id"]) == [("created", (), "a command")]
+    assert len(kit_store.recent_changes(["product", "category"], limit=100)) == 2
+
+
+def test_bulk_loads_leave_no_lines(app):
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        seed.load_fake(kit_store, ["category", "product"], 50)
+        assert kit_store.recent_changes(["category", "product"]) == []
+
+
+def test_api_writes_name_the_token_owner_or_the_logged_in_user(app):
+    client = app.test_client()
+    headers = bearer(token_for(app, "editor", "ada@example.com"))
+    made = client.post("/api/category", json={"name": "Tee"}, headers=headers).json
+    session = log_in(app, "editor", "grace@example.com")
+    headers = {"X-CSRFToken": session.get("/api/session").json["csrf_token"]}
+    changed = session.patch(f"/api/category/{made['id']}", json={"name": "Grüntee"}, headers=headers)
+    assert changed.status_code == 200, changed.json
+    with app.app_context():
+        assert lines(app.extensions["kit.store"]["category"], made["id"]) == [
+            ("changed", ("name",), "grace@example.com"),
+            ("created", (), "ada@example.com (API token)"),
+        ]
+
+
+def test_a_waitlist_signup_is_made_by_a_visitor(app, client):
+    token = csrf_token(client, "/")
+    assert client.post("/", data={"email": "zoë@example.com", "csrf_token": token}).status_code == 302
+    with app.app_context():
+        (change,) = app.extensions["kit.store"].recent_changes(["signup"])
+    assert (change.action, change.by) == ("created", "a visitor")
+
+
+def test_the_dashboard_lists_recent_changes_with_links_but_not_the_kits_own(app):
+    admin = log_in(app, "admin", "ada@example.com")  # making the login is a change to kit_user
+    with app.app_context():
+        categories = app.extensions["kit.store"]["category"]
+        kept = categories.create({"name": "Kaffee & <Tee>"})
+        gone = categories.create({"name": "Mate"})
+        categories.delete(gone["id"])
+    html = admin.get("/admin/").text
+    recent = html[html.index("Recent changes") :]
+    assert f'href="/admin/category/details/?id={kept["id"]}">Category Kaffee &amp; &lt;Tee&gt;</a>' in recent
+    assert f"<td>Category {gone['id']}</td>" in recent  # deleted: named by id, no link
+    assert recent.count("<tr>") == 4  # the heading and three changes: no line for the login made
