@@ -7,7 +7,16 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, dashboard_card, log_in, screenshot, settled
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    dashboard_card,
+    expect_flash,
+    log_in,
+    screenshot,
+    settled,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -69,6 +78,13 @@ def test_dashboard(serve, page, width):
     live = serve()
     page.set_viewport_size(WIDTHS[width])
     log_in(page, live)
+    page.goto(live.url + "/admin/category/new/")  # a change for the dashboard's list of recent ones
+    page.locator("#name").fill("Glas & Keramik")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect_flash(page, "Category saved.")
+    page.goto(live.url + "/admin/")
+    latest = page.locator("table.kit-history tbody tr").first
+    expect(latest).to_contain_text("Category Glas & Keramik Created")
     with live.store() as kit_store:
         for repo in kit_store:
             if not repo.name.startswith("kit_"):
