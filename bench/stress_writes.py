@@ -15,9 +15,10 @@ the JSON API:
   and its ETag, PATCH stock+1 with If-Match, and on a 412 read again and retry.
 
 Then it reads the database directly and prints writes sent, acknowledged,
-found, lost (must be 0), 5xx (must be 0) and duplicates on unique fields
-(must be 0); it exits 1 if any of those is not 0.  Bounded: a fixed number of
-writes, and it stops by itself after --seconds.
+found, lost (must be 0), 5xx (must be 0), duplicates on unique fields (must
+be 0) and history lines missing or extra (must be 0: each write adds one in its
+own transaction); it exits 1 if any of those is not 0.  Bounded: a fixed number
+of writes, and it stops by itself after --seconds.
 """
 
 from __future__ import annotations
@@ -244,6 +245,9 @@ def run_load(port: int, token: str, products: list[int], args: argparse.Namespac
 # -- the check -------------------------------------------------------------------
 
 
+LINES_OF_HISTORY = "SELECT entity, action, count(*) FROM kit_change GROUP BY entity, action"
+
+
 def check(url: str, tally: Tally, products: list[int]) -> dict[str, int]:
     """Read the database itself: what was acknowledged must be there, once."""
     from kit.store import database_url
@@ -253,6 +257,9 @@ def check(url: str, tally: Tally, products: list[int]) -> dict[str, int]:
         emails = [row[0] for row in conn.exec_driver_sql("SELECT email FROM signup")]
         stock = dict(conn.exec_driver_sql("SELECT id, stock FROM product").fetchall())
         kept = conn.exec_driver_sql("SELECT rows FROM kit_count WHERE entity = 'signup'").scalar()
+        history = Counter(
+            dict(((entity, action), n) for entity, action, n in conn.exec_driver_sql(LINES_OF_HISTORY))
+        )
     engine.dispose()
     stored = Counter(emails)
     acknowledged_creates = Counter(tally.created)
@@ -273,6 +280,8 @@ def check(url: str, tally: Tally, products: list[int]) -> dict[str, int]:
         "stored but never acknowledged": phantom_increments
         + sum(1 for e in stored if e not in acknowledged_creates),
         "kept count off by": abs((kept or 0) - len(emails)),
+        "history lines off by": abs(history["signup", "created"] - len(emails))
+        + abs(history["product", "changed"] - sum((stock[p] or 0) for p in products)),
         "refused as taken (409)": tally.statuses[409],
         "refused as stale (412), then retried": tally.statuses[412],
     }
@@ -318,6 +327,7 @@ def main() -> None:
         "duplicates on unique fields",
         "stored but never acknowledged",
         "kept count off by",
+        "history lines off by",
     )
     sys.exit(1 if any(figures[name] for name in bad) else 0)
 
