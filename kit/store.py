@@ -1155,8 +1155,9 @@ class Repository:
         return result.rowcount
 
     def delete_all(self, conn: sa.Connection) -> None:
-        """Empty the table inside the caller's transaction (seed --reset)."""
+        """Empty the table, and its rows' history, inside the caller's transaction (seed --reset)."""
         conn.execute(self.table.delete())
+        conn.execute(self.store.changes.delete().where(self.store.changes.c.entity == self.name))
         counts = self.store.counts
         conn.execute(counts.update().where(counts.c.entity == self.name).values(rows=0))
 
