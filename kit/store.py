@@ -424,6 +424,7 @@ class Store:
         return self.read_changes(statement.order_by(changes.c.id.desc()).limit(limit))
 
     def read_changes(self, statement: sa.Select[Any]) -> list[Change]:
+        """The lines of history a statement over kit_change selects."""
         return [
             Change(c.entity, c.row, c.action, tuple(filter(None, c.fields.split(","))), c.by, c.at)
             for c in self.connection.execute(statement)
