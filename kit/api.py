@@ -85,7 +85,7 @@ def check_access() -> None:
     if request.method == "OPTIONS":
         return  # a CORS preflight carries no credentials
     name = (request.view_args or {}).get("entity")
-    public = name is None or repository(name).entity.public_read
+    public = name is None or (repository(name).entity.public_read and request.endpoint != "api.row_history")
     if request.method not in WRITES and public:
         known = bool(request.headers.get("Authorization")) or current_user.is_authenticated
         if known:
@@ -380,6 +380,20 @@ def get_row(entity: str, id: str) -> Response:
     repo = repository(entity)
     row = repo.get(id)
     return reply(row_json(repo, row), headers={"ETag": etag(row)})
+
+
+@bp.get("/<entity>/<id>/history")
+def row_history(entity: str, id: str) -> Response:
+    """Who made, changed and deleted the row, newest first; a deleted row's history too."""
+    repo = repository(entity)
+    changes = repo.history(id)
+    if not changes:
+        repo.get(id)  # 404 for a row that never was
+    lines = [
+        {"action": c.action, "fields": list(c.fields), "by": c.by, "at": f"{c.at:%Y-%m-%dT%H:%M:%S}Z"}
+        for c in changes
+    ]
+    return reply({"rows": lines})
 
 
 def etag(row: Row) -> str:

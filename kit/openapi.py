@@ -76,7 +76,7 @@ def sort_options(repo: Repository) -> list[str]:
 
 def document(kit_store: Store, title: str) -> Json:
     """The OpenAPI 3.1 document of every exposed entity."""
-    schemas: Json = {"kit.error": ERROR_SCHEMA, "kit.session": SESSION_SCHEMA}
+    schemas: Json = {"kit.error": ERROR_SCHEMA, "kit.session": SESSION_SCHEMA, "kit.history": HISTORY_SCHEMA}
     paths: Json = {}
     for repo in exposed(kit_store):
         name = repo.name
@@ -86,6 +86,7 @@ def document(kit_store: Store, title: str) -> Json:
         schemas[f"{name}.page"] = page_schema(name)
         paths[f"/api/{name}"] = {"get": list_operation(repo), "post": create_operation(repo)}
         paths[f"/api/{name}/{{id}}"] = row_operations(repo)
+        paths[f"/api/{name}/{{id}}/history"] = history_operation(repo)
     paths.update(KIT_PATHS)
     return {
         "openapi": "3.1.0",
@@ -172,6 +173,32 @@ SESSION_SCHEMA = {
             "properties": {"email": {"type": "string"}, "role": {"type": "string"}},
         },
         "csrf_token": {"type": "string", "description": "Send it as X-CSRFToken on session writes."},
+    },
+}
+HISTORY_SCHEMA = {
+    "type": "object",
+    "required": ["rows"],
+    "properties": {
+        "rows": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["action", "fields", "by", "at"],
+                "properties": {
+                    "action": {"enum": ["created", "changed", "deleted"]},
+                    "fields": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "The fields a change set; empty when a row is created or deleted.",
+                    },
+                    "by": {
+                        "type": "string",
+                        "description": 'An email, "<email> (API token)", "a visitor" or "a command".',
+                    },
+                    "at": {"type": "string", "format": "date-time"},
+                },
+            },
+        }
     },
 }
 
@@ -480,14 +507,20 @@ def create_operation(repo: Repository) -> Json:
     }
 
 
+ID_PARAMETER: Json = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def row_operations(repo: Repository) -> Json:
     label, name = one(repo.entity.label), repo.name
     row = stored(name, "The row as stored.")
     common = {"tags": [name], "security": SIGNED_IN}
     return {
-        "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-        ],
+        "parameters": [ID_PARAMETER],
         "get": {
             **common,
             "operationId": f"get_{name}",
@@ -509,6 +542,24 @@ def row_operations(repo: Repository) -> Json:
             "summary": f"Delete {label}",
             "parameters": [IF_MATCH],
             "responses": {"204": {"description": "Deleted."}, **errors(401, 403, 404, 409, 412, row=name)},
+        },
+    }
+
+
+def history_operation(repo: Repository) -> Json:
+    """Who made, changed and deleted a row: for logins and tokens only, as it names people."""
+    history = {
+        "description": "The row's latest 20 changes, newest first.",
+        "content": json_content(ref("kit.history")),
+    }
+    return {
+        "parameters": [ID_PARAMETER],
+        "get": {
+            "tags": [repo.name],
+            "operationId": f"history_{repo.name}",
+            "summary": f"Who made and changed {one(repo.entity.label)}, newest first",
+            "security": SIGNED_IN,
+            "responses": {"200": history, **errors(401, 404)},
         },
     }
 

@@ -74,6 +74,26 @@ def test_api_writes_name_the_token_owner_or_the_logged_in_user(app):
         ]
 
 
+def test_the_api_serves_a_rows_history_to_logins_and_tokens_only(app, client):
+    headers = bearer(token_for(app, "viewer"))
+    with app.app_context():
+        products = app.extensions["kit.store"]["product"]  # public_read: anyone may read the rows
+        category = app.extensions["kit.store"]["category"].create({"name": "Kaffee"})
+        espresso = products.create({"name": "Espresso", "category": category["id"], "price": "2.50"})
+        products.update(espresso["id"], {"price": "2.80"})
+    url = f"/api/product/{espresso['id']}/history"
+    assert client.get(f"/api/product/{espresso['id']}").status_code == 200
+    assert client.get(url).status_code == 401  # the history names people
+    lines = client.get(url, headers=headers).json["rows"]
+    assert [(line["action"], line["fields"], line["by"]) for line in lines] == [
+        ("changed", ["price"], "a command"),
+        ("created", [], "a command"),
+    ]
+    assert lines[0]["at"].endswith("Z")
+    missing = client.get("/api/product/999/history", headers=headers)
+    assert missing.status_code == 404 and missing.json["error"]["message"] == "Product 999 doesn't exist."
+
+
 def test_a_waitlist_signup_is_made_by_a_visitor(app, client):
     token = csrf_token(client, "/")
     assert client.post("/", data={"email": "zoë@example.com", "csrf_token": token}).status_code == 302

@@ -117,6 +117,9 @@ def test_every_operation_answers_as_documented(filled):
             assert refused.status_code == 412 and refused.json["error"]["current"] == changed.json
             assert not list(validator(doc, "schema", at).iter_errors(refused.json)), repo.name
             assert client.delete(f"{base}/{created.json['id']}", headers=bearer(token)).status_code == 204
+            history = client.get(f"{base}/{created.json['id']}/history", headers=bearer(token)).json
+            assert [line["action"] for line in history["rows"]] == ["deleted", "created"]
+            assert not list(validator(doc, "kit.history").iter_errors(history)), repo.name
 
             refused = client.post(base, json={"nope": 1}, headers=bearer(token))
             assert str(refused.status_code) in doc["paths"][base]["post"]["responses"]
