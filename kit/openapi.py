@@ -626,7 +626,7 @@ def sections(doc: Json) -> list[Json]:
                 "public": {} in listing["security"],
                 "operations": [
                     (method.upper(), route, op["summary"])
-                    for route in (path, f"{path}/{{id}}")
+                    for route in (path, f"{path}/{{id}}", f"{path}/{{id}}/history")
                     for method, op in doc["paths"][route].items()
                     if method != "parameters"
                 ],

@@ -841,6 +841,7 @@ def test_the_docs_page_lists_every_entity_and_fetches_nothing_from_elsewhere(doc
     with app.app_context():
         for repo in openapi.exposed(app.extensions["kit.store"]):
             assert f'id="{repo.name}"' in response.text
+            assert f"/api/{repo.name}/{{id}}/history" in response.text
             for f in openapi.visible(repo):
                 assert f"<code>{f.name}</code>" in response.text
     for attribute in ('src="http', 'href="http', 'src="//', 'href="//'):
