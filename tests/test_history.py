@@ -52,11 +52,13 @@ def test_a_refused_write_leaves_no_line(shop):
     assert len(kit_store.recent_changes(["product", "category"], limit=100)) == 2
 
 
-def test_bulk_loads_leave_no_lines(app):
+def test_bulk_loads_leave_no_lines_and_the_details_page_says_so(app):
     with app.app_context():
         kit_store = app.extensions["kit.store"]
         seed.load_fake(kit_store, ["category", "product"], 50)
         assert kit_store.recent_changes(["category", "product"]) == []
+    details = log_in(app).get("/admin/product/details/?id=1").text
+    assert "No changes recorded: rows loaded from seed/ or an import start without history." in details
 
 
 def test_api_writes_name_the_token_owner_or_the_logged_in_user(app):
