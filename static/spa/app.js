@@ -209,6 +209,25 @@ async function edit(row) {
   }
   form.replaceChildren(...parts, actions(row));
   $("editor").hidden = false;
+  await showHistory(row);
+}
+
+async function showHistory(row) {
+  // Who made and changed the row, newest first: for a login only, as it names people.
+  $("history").hidden = true;
+  if (!row || !state.session.user) return;
+  const { rows: lines } = await call("GET", `/api/${state.entity}/${row.id}/history`);
+  const properties = schema(state.entity).properties;
+  const named = (field) => (properties[field] && properties[field].title) || field;
+  $("history-lines").replaceChildren(
+    ...lines.map((line) => {
+      const item = document.createElement("li");
+      const what = line.action === "changed" ? `changed ${line.fields.map(named).join(", ")}` : line.action;
+      item.textContent = `${line.at.slice(0, 16).replace("T", " ")} UTC · ${what} · ${line.by}`;
+      return item;
+    }),
+  );
+  $("history").hidden = lines.length === 0;
 }
 
 function actions(row) {

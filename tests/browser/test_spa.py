@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -53,6 +54,10 @@ def test_the_example_app_creates_edits_and_deletes_a_row(serve, page, problems):
     with page.expect_response(lambda response: response.request.method == "PATCH"):
         page.get_by_role("button", name="Save").click()
     notice(page).to_have_text("Oak Board saved.")
+    lines = page.locator("#history-lines li")  # newest first, each by who is logged in
+    expect(lines).to_have_count(2)
+    expect(lines.nth(0)).to_have_text(re.compile(r"^[\d-]+ [\d:]+ UTC · changed Stock · admin@example\.com$"))
+    expect(lines.nth(1)).to_have_text(re.compile(r" · created · admin@example\.com$"))
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "api-example-app")
     with live.store() as kit_store:
