@@ -66,9 +66,11 @@ class Entity:
         sortable: Sequence[str] = (),
         help: str = "",
         public_read: bool = False,
+        history: bool = True,
     ) -> None:
         self.name = name
         self.public_read = public_read  # anyone may read its rows through the API
+        self.history = history  # each write adds a line to its row's history (a log of its own: False)
         self.fields: dict[str, Field] = {}
         self.label = label or name.replace("_", " ").capitalize()
         self.plural = plural or plural_of(self.label)

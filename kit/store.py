@@ -865,7 +865,7 @@ class Repository:
 
     def record(self, conn: sa.Connection, action: str, changed: Mapping[int, Iterable[str]]) -> None:
         """Add to each row's history, inside the write's own transaction: a write that fails leaves none."""
-        if not changed:
+        if not changed or not self.entity.history:
             return
         by, at = self.store.actor(), utcnow()
         lines = [

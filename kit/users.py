@@ -43,4 +43,5 @@ LOGIN_FAILURE = Entity(
     title="account",
     order="-created_at",
     columns=("account", "address", "created_at"),
+    history=False,  # a log already; its own history would grow with every guess
 )

@@ -52,6 +52,17 @@ def test_a_refused_write_leaves_no_line(shop):
     assert len(kit_store.recent_changes(["product", "category"], limit=100)) == 2
 
 
+def test_failed_logins_leave_no_lines_however_many_are_guessed(app):
+    client = app.test_client()
+    for _ in range(3):
+        token = csrf_token(client, "/login")
+        client.post("/login", data={"email": "ada@example.com", "password": "guess", "csrf_token": token})
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        assert kit_store["kit_login_failure"].count() == 3
+        assert kit_store.recent_changes(["kit_login_failure"]) == []
+
+
 def test_bulk_loads_leave_no_lines_and_the_details_page_says_so(app):
     with app.app_context():
         kit_store = app.extensions["kit.store"]
