@@ -926,17 +926,27 @@ class DashboardView(SecureView, AdminIndexView):
             "admin/kit_index.html",
             entities=entities,
             since=f"{since:%Y-%m-%d %H:%M}",
-            changes=[(change, described(store(), change), *self.changed_row(change)) for change in changes],
+            changes=self.changed_rows(changes),
         )
 
     @staticmethod
-    def changed_row(change: Change) -> tuple[str, str | None]:
-        """(the row's name, a link to it) for a line of recent changes; no link to a deleted row."""
-        repo = store()[change.entity]
-        label = repo.labels([change.row]).get(change.row)
-        if label is None:
-            return f"{repo.entity.label} {change.row}", None
-        return f"{repo.entity.label} {label}", details_url(repo.name, change.row)
+    def changed_rows(changes: list[Change]) -> list[tuple[Change, str, str, str | None]]:
+        """Each change with what it did, its row's name and a link to the row (none to a deleted one).
+
+        The labels are read once per entity, not once per change.
+        """
+        ids: dict[str, set[int]] = {}
+        for change in changes:
+            ids.setdefault(change.entity, set()).add(change.row)
+        labels = {entity: store()[entity].labels(rows) for entity, rows in ids.items()}
+        lines = []
+        for change in changes:
+            entity = store()[change.entity].entity
+            label = labels[change.entity].get(change.row)
+            name = f"{entity.label} {change.row if label is None else label}"
+            url = None if label is None else details_url(change.entity, change.row)
+            lines.append((change, described(store(), change), name, url))
+        return lines
 
 
 class UserView(EntityView):

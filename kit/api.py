@@ -390,7 +390,7 @@ def row_history(entity: str, id: str) -> Response:
     if not changes:
         repo.get(id)  # 404 for a row that never was
     lines = [
-        {"action": c.action, "fields": list(c.fields), "by": c.by, "at": f"{c.at:%Y-%m-%dT%H:%M:%S}Z"}
+        {"action": c.action, "fields": list(c.fields), "by": c.by, "at": TO_JSON["datetime"](c.at)}
         for c in changes
     ]
     return reply({"rows": lines})

@@ -419,12 +419,12 @@ class Store:
 
     def recent_changes(self, entities: Iterable[str], limit: int = 10) -> list[Change]:
         """The latest changes to rows of these entities, newest first."""
-        changes = self.changes
-        statement = sa.select(changes).where(changes.c.entity.in_(list(entities)))
-        return self.read_changes(statement.order_by(changes.c.id.desc()).limit(limit))
+        return self.read_changes(self.changes.c.entity.in_(list(entities)), limit)
 
-    def read_changes(self, statement: sa.Select[Any]) -> list[Change]:
-        """The lines of history a statement over kit_change selects."""
+    def read_changes(self, where: sa.ColumnElement[bool], limit: int) -> list[Change]:
+        """The latest `limit` lines of history that match `where`, newest first."""
+        changes = self.changes
+        statement = sa.select(changes).where(where).order_by(changes.c.id.desc()).limit(limit)
         return [
             Change(c.entity, c.row, c.action, tuple(filter(None, c.fields.split(","))), c.by, c.at)
             for c in self.connection.execute(statement)
@@ -878,9 +878,7 @@ class Repository:
         """The row's latest changes, newest first."""
         changes = self.store.changes
         where = (changes.c.entity == self.name) & (changes.c.row == self._id(id))
-        return self.store.read_changes(
-            sa.select(changes).where(where).order_by(changes.c.id.desc()).limit(limit)
-        )
+        return self.store.read_changes(where, limit)
 
     def _add_to_count(self, conn: sa.Connection, rows: int) -> None:
         """Keep the row count in step, in the same transaction as the write."""
