@@ -49,7 +49,7 @@ from wtforms import (
 from kit import security, tokens
 from kit.auth import MIN_PASSWORD, hash_password, is_local
 from kit.errors import Changed, InUse, KitError, ValidationError
-from kit.fields import Field, FieldError, row_id
+from kit.fields import FROM_JSON, Field, FieldError, Reference, row_id
 from kit.schema import VERSION
 from kit.store import MAX_PAGE_SIZE, Change, Filter, Query, Repository, Row, Store, store, utcnow
 
@@ -900,13 +900,38 @@ class EntityView(SecureView, BaseModelView):
 
 
 def described(kit_store: Store, change: Change) -> str:
-    """What a change did, in words: "Created", "Changed Price and Stock", "Deleted"."""
+    """What a change did, in words: "Created", "Changed Price (2.50 → 2.80) and Description", "Deleted"."""
     if change.action != "changed":
         return change.action.capitalize()
     fields = kit_store[change.entity].fields
-    labels = [fields[name].label if name in fields else name for name in change.fields]
-    listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else "".join(labels)
+    parts = []
+    for name in change.fields:
+        f = fields.get(name)
+        if f is None or f.hidden:
+            parts.append(name if f is None else f.label)
+        elif name in change.values:
+            before, after = (shown_value(kit_store, f, value) for value in change.values[name])
+            parts.append(f"{f.label} ({before} → {after})")
+        else:
+            parts.append(f.label)
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
     return f"Changed {listed}".rstrip()
+
+
+SHOWN_LENGTH = 40
+"""A value in a line of history is cut to this many characters."""
+
+
+def shown_value(kit_store: Store, f: Field, value: Any) -> str:
+    """A value as a row's history stored it (JSON), in words: a referenced row by its label."""
+    if value is None or value == "":
+        return "empty"
+    if isinstance(f, Reference):
+        text = kit_store[f.to].labels([value]).get(value) or f"{kit_store[f.to].entity.label} {value}"
+    else:
+        convert = FROM_JSON.get(f.kind)
+        text = f.format(value if convert is None else convert(value))
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
 class DashboardView(SecureView, AdminIndexView):

@@ -29,7 +29,7 @@ from wtforms.validators import ValidationError as CSRFInvalid
 from kit import openapi, tokens
 from kit.auth import csrf
 from kit.errors import Changed, KitError, NotFound, ValidationError
-from kit.fields import Field, Integer, Reference, Value
+from kit.fields import FROM_JSON, TO_JSON, Field, Integer, Reference, Value
 from kit.openapi import Json
 from kit.schema import VERSION
 from kit.store import After, Filter, Query, Repository, Row, store
@@ -165,17 +165,6 @@ class Surface(NamedTuple):
     references: list[Reference]
 
 
-TO_JSON: dict[str, Callable[[Any], Any]] = {
-    "money": lambda value: f"{value:f}",  # exact text, never a float
-    "date": lambda value: value.isoformat(),
-    "datetime": lambda value: value.isoformat() + "Z",  # stored in UTC
-}
-FROM_JSON: dict[str, Callable[[Any], Any]] = {
-    "money": Decimal,
-    "date": dt.date.fromisoformat,
-    "datetime": lambda text: dt.datetime.fromisoformat(text.removesuffix("Z")),
-}
-"""TO_JSON undone: a stored value read back exactly (Field.parse might refuse one stored long ago)."""
 KIND_TYPES: dict[str, type] = {
     "integer": int,
     "reference": int,
@@ -389,8 +378,19 @@ def row_history(entity: str, id: str) -> Response:
     changes = repo.history(id)
     if not changes:
         repo.get(id)  # 404 for a row that never was
+    visible = {f.name for f in openapi.visible(repo)}
     lines = [
-        {"action": c.action, "fields": list(c.fields), "by": c.by, "at": TO_JSON["datetime"](c.at)}
+        {
+            "action": c.action,
+            "fields": list(c.fields),
+            "values": {
+                name: {"before": before, "after": after}
+                for name, (before, after) in c.values.items()
+                if name in visible
+            },
+            "by": c.by,
+            "at": TO_JSON["datetime"](c.at),
+        }
         for c in changes
     ]
     return reply({"rows": lines})

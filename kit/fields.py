@@ -14,7 +14,7 @@ import difflib
 import inspect
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -22,6 +22,20 @@ import sqlalchemy as sa
 
 Value = Any
 """A cleaned Python value of a field: str, int, Decimal, bool, date, datetime or None."""
+
+
+# A value of these kinds as JSON has it, where not as is (the API, a row's history).
+TO_JSON: dict[str, Callable[[Any], Any]] = {
+    "money": lambda value: f"{value:f}",  # exact text, never a float
+    "date": lambda value: value.isoformat(),
+    "datetime": lambda value: value.isoformat() + "Z",  # stored in UTC
+}
+FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "money": Decimal,
+    "date": dt.date.fromisoformat,
+    "datetime": lambda text: dt.datetime.fromisoformat(text.removesuffix("Z")),
+}
+"""TO_JSON undone: a stored value read back exactly (Field.parse might refuse one stored long ago)."""
 
 
 class FieldError(ValueError):

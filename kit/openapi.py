@@ -183,13 +183,23 @@ HISTORY_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["action", "fields", "by", "at"],
+                "required": ["action", "fields", "values", "by", "at"],
                 "properties": {
                     "action": {"enum": ["created", "changed", "deleted"]},
                     "fields": {
                         "type": "array",
                         "items": {"type": "string"},
                         "description": "The fields a change set; empty when a row is created or deleted.",
+                    },
+                    "values": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["before", "after"],
+                            "properties": {"before": {}, "after": {}},
+                        },
+                        "description": "Each field a change set with its values before and after, as rows "
+                        "show them; long text is only named in `fields`.",
                     },
                     "by": {
                         "type": "string",

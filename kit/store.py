@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import importlib
+import json
 import logging
 import operator
 import os
@@ -37,7 +38,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.operators import custom_op
 
 from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
-from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value, row_id
+from kit.fields import TO_JSON, Boolean, DateTime, Field, FieldError, Integer, Reference, Value, row_id
 from kit.schema import VERSION, DeclarationError, Entity, Schema, relation_name
 from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
@@ -119,6 +120,8 @@ class Change:
     fields: tuple[str, ...]  # the fields a change set
     by: str  # an email, "... (API token)", "a visitor" or "a command"
     at: dt.datetime
+    values: Mapping[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+    """A change's fields with their values before and after, as JSON has them; see Repository.record."""
 
 
 @dataclass
@@ -363,6 +366,7 @@ class Store:
             sa.Column("fields", sa.UnicodeText, nullable=False),  # the changed fields' names, comma-separated
             sa.Column("by", sa.UnicodeText, nullable=False),
             sa.Column("at", sa.DateTime, nullable=False),
+            sa.Column("values_json", sa.UnicodeText),  # {field: [before, after]}: Change.values
             sa.Index("ix_kit_change_row", "entity", "row", "id"),
             sqlite_autoincrement=True,
         )
@@ -426,7 +430,15 @@ class Store:
         changes = self.changes
         statement = sa.select(changes).where(where).order_by(changes.c.id.desc()).limit(limit)
         return [
-            Change(c.entity, c.row, c.action, tuple(filter(None, c.fields.split(","))), c.by, c.at)
+            Change(
+                c.entity,
+                c.row,
+                c.action,
+                tuple(filter(None, c.fields.split(","))),
+                c.by,
+                c.at,
+                {name: tuple(pair) for name, pair in json.loads(c.values_json or "{}").items()},
+            )
             for c in self.connection.execute(statement)
         ]
 
@@ -460,6 +472,10 @@ class Store:
             self.counts.create(conn, checkfirst=True)
             self.kinds.create(conn, checkfirst=True)
             self.changes.create(conn, checkfirst=True)
+            present = {c["name"] for c in sa.inspect(conn).get_columns(self.changes.name)}
+            for column in self.changes.columns:
+                if column.name not in present:  # a database made before the column was
+                    add_column(conn, column)
             for repo in self:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
             self.sync_kinds(conn)
@@ -494,6 +510,19 @@ class Store:
                     conn.execute(self.kinds.update().where(where).values(kind=f.kind))
         if first_seen:  # every field of a new database: one statement
             conn.execute(self.kinds.insert(), first_seen)
+
+
+def as_json(f: Field, value: Value) -> Any:
+    """A cleaned value as the API and a row's history show it."""
+    convert = TO_JSON.get(f.kind)
+    return value if convert is None or value is None else convert(value)
+
+
+def add_column(conn: sa.Connection, column: sa.Column[Any]) -> None:
+    """Add the column to its table as the database spells it (dataset and alembic aside)."""
+    table = conn.dialect.identifier_preparer.format_table(column.table)
+    spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}")
 
 
 STORES: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -562,7 +591,6 @@ class Repository:
     def sync_columns(self, conn: sa.Connection, present: dict[str, Any]) -> None:
         """Add the columns of new fields; on PostgreSQL widen those made for shorter text (a new choice)."""
         quote = conn.dialect.identifier_preparer.quote
-        table = conn.dialect.identifier_preparer.format_table(self.table)
         for column in self.table.columns:
             found = present.get(column.name)
             if found is not None and column.name in self.entity.fields and not alike(found, column.type):
@@ -572,11 +600,11 @@ class Repository:
                     f"not {f.kind}; give the field a new name (the old column keeps its data)."
                 )
             if found is None:
-                spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {spec}")
+                add_column(conn, column)
                 self.fill_new_column(conn, column.name)
             elif not self.store.is_sqlite and shorter(found, column.type):
                 wider = column.type.compile(conn.dialect)
+                table = conn.dialect.identifier_preparer.format_table(self.table)
                 conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {quote(column.name)} TYPE {wider}")
 
     def fill_new_column(self, conn: sa.Connection, name: str) -> None:
@@ -863,16 +891,37 @@ class Repository:
         statement = sa.select(counts.c.rows).where(counts.c.entity == self.name)
         return int(self.store.connection.execute(statement).scalar_one())
 
-    def record(self, conn: sa.Connection, action: str, changed: Mapping[int, Iterable[str]]) -> None:
-        """Add to each row's history, inside the write's own transaction: a write that fails leaves none."""
-        if not changed or not self.entity.history:
+    def record(
+        self,
+        conn: sa.Connection,
+        action: str,
+        ids: Iterable[int],
+        edits: Mapping[str, tuple[Value, Value]] | None = None,
+    ) -> None:
+        """Add to each row's history, inside the write's own transaction: a write that fails leaves none.
+
+        `edits`, for a change: each field it set, with its value before and after. The values are
+        kept for the fields a list could show; long text and hidden fields are only named.
+        """
+        if not self.entity.history:
             return
-        by, at = self.store.actor(), utcnow()
-        lines = [
-            {"entity": self.name, "row": id, "action": action, "fields": ",".join(fields), "by": by, "at": at}
-            for id, fields in changed.items()
-        ]
-        conn.execute(self.store.changes.insert(), lines)
+        edits = edits or {}
+        kept = {
+            name: [as_json(self.fields[name], value) for value in pair]
+            for name, pair in edits.items()
+            if not self.fields[name].hidden and self.fields[name].kind != "longtext"
+        }
+        line = {
+            "entity": self.name,
+            "action": action,
+            "fields": ",".join(edits),
+            "by": self.store.actor(),
+            "at": utcnow(),
+            "values_json": json.dumps(kept, ensure_ascii=False) if kept else None,
+        }
+        lines = [{**line, "row": id} for id in ids]
+        if lines:
+            conn.execute(self.store.changes.insert(), lines)
 
     def history(self, id: Any, limit: int = 20) -> list[Change]:
         """The row's latest changes, newest first."""
@@ -1063,7 +1112,7 @@ class Repository:
                 self._lock_references(conn, cleaned)
                 id = conn.execute(self.table.insert().values(values)).inserted_primary_key[0]
                 self._add_to_count(conn, 1)
-                self.record(conn, "created", {id: ()})
+                self.record(conn, "created", [id])
         except sa.exc.IntegrityError:
             # another writer took a unique value since clean() looked; named once rolled back
             raise self._conflict(cleaned) from None
@@ -1101,7 +1150,8 @@ class Repository:
             with self.store.transaction() as conn:
                 self._lock_references(conn, cleaned)
                 updated = conn.execute(table.update().where(*where).values(values)).rowcount
-                self.record(conn, "changed", {current["id"]: changed} if updated else {})
+                edits = {name: (current[name], cleaned[name]) for name in changed}
+                self.record(conn, "changed", [current["id"]] if updated else [], edits)
         except sa.exc.IntegrityError:
             raise self._conflict(cleaned, current["id"]) from None
         if not updated:
@@ -1150,7 +1200,7 @@ class Repository:
             self._check_unused(conn, locked)
             result = conn.execute(table.delete().where(table.c.id.in_(locked)))
             self._add_to_count(conn, -result.rowcount)
-            self.record(conn, "deleted", dict.fromkeys(locked, ()))
+            self.record(conn, "deleted", locked)
         return result.rowcount
 
     def delete_all(self, conn: sa.Connection) -> None:

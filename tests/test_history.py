@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kit import seed
+from kit.auth import save_user
 from kit.errors import Changed, Conflict, InUse, ValidationError
-from tests.conftest import csrf_token, log_in
+from tests.conftest import PASSWORD, csrf_token, log_in, make_app
 from tests.test_api import bearer, token_for
 
 
@@ -33,6 +34,49 @@ def test_each_write_adds_a_line_newest_first(shop):
         ("changed", ("price", "stock"), "a command"),
         ("created", (), "a command"),
     ]
+
+
+def test_a_change_keeps_each_fields_values_before_and_after(shop):
+    kit_store, coffee = shop
+    products = kit_store["product"]
+    tea = kit_store["category"].create({"name": "Tee"})
+    espresso = products.create({"name": "Espresso", "category": coffee["id"], "price": "2.50"})
+    products.update(
+        espresso["id"],
+        {"price": "2.80", "stock": 4, "category": tea["id"], "active": False, "description": "Dark."},
+    )
+    (change, _) = products.history(espresso["id"])
+    assert change.fields == ("category", "price", "stock", "active", "description")
+    assert change.values == {  # as JSON has them; long text only named
+        "category": (coffee["id"], tea["id"]),
+        "price": ("2.50", "2.80"),
+        "stock": (0, 4),
+        "active": (True, False),
+    }
+
+
+def test_hidden_fields_are_named_without_their_values(app):
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        user = save_user("ada@example.com", PASSWORD, "editor")
+        save_user("ada@example.com", "another long password", "viewer")
+        (change, _) = kit_store["kit_user"].history(user["id"])
+    assert "password_hash" in change.fields
+    assert change.values == {"role": ("editor", "viewer")}
+
+
+def test_a_database_made_before_values_were_kept_gains_their_column(tmp_path):
+    app = make_app(tmp_path)
+    kit_store = app.extensions["kit.store"]
+    with kit_store.transaction() as conn:
+        conn.exec_driver_sql("ALTER TABLE kit_change DROP COLUMN values_json")
+    kit_store.close()
+    app = make_app(tmp_path)
+    with app.app_context():
+        categories = app.extensions["kit.store"]["category"]
+        kaffee = categories.create({"name": "Kaffee"})
+        categories.update(kaffee["id"], {"name": "Tee"})
+        assert categories.history(kaffee["id"])[0].values == {"name": ("Kaffee", "Tee")}
 
 
 def test_a_refused_write_leaves_no_line(shop):
@@ -98,9 +142,9 @@ def test_the_api_serves_a_rows_history_to_logins_and_tokens_only(app, client):
     assert client.get(f"/api/product/{espresso['id']}").status_code == 200
     assert client.get(url).status_code == 401  # the history names people
     lines = client.get(url, headers=headers).json["rows"]
-    assert [(line["action"], line["fields"], line["by"]) for line in lines] == [
-        ("changed", ["price"], "a command"),
-        ("created", [], "a command"),
+    assert [(line["action"], line["fields"], line["values"], line["by"]) for line in lines] == [
+        ("changed", ["price"], {"price": {"before": "2.50", "after": "2.80"}}, "a command"),
+        ("created", [], {}, "a command"),
     ]
     assert lines[0]["at"].endswith("Z")
     missing = client.get("/api/product/999/history", headers=headers)
@@ -127,3 +171,28 @@ def test_the_dashboard_lists_recent_changes_with_links_but_not_the_kits_own(app)
     assert f'href="/admin/category/details/?id={kept["id"]}">Category Kaffee &amp; &lt;Tee&gt;</a>' in recent
     assert f"<td>Category {gone['id']}</td>" in recent  # deleted: named by id, no link
     assert recent.count("<tr>") == 4  # the heading and three changes: no line for the login made
+
+
+def test_the_details_page_shows_values_in_words_and_escaped(app):
+    with app.app_context():
+        kit_store = app.extensions["kit.store"]
+        coffee = kit_store["category"].create({"name": "Kaffee & <Tee>"})
+        beans = kit_store["category"].create({"name": "Bohnen"})
+        espresso = kit_store["product"].create(
+            {
+                "name": "Espresso",
+                "category": beans["id"],
+                "price": "2.50",
+                "image_url": "https://x.example/e.png",
+            }
+        )
+        kit_store["product"].update(
+            espresso["id"], {"category": coffee["id"], "name": "<b>" + "Ö" * 50, "price": 3, "image_url": ""}
+        )
+        kit_store["category"].delete(beans["id"])
+    html = log_in(app).get(f"/admin/product/details/?id={espresso['id']}").text
+    history = html[html.index("History") :]
+    assert (
+        f"Changed Name (Espresso → &lt;b&gt;{'Ö' * 36}…), Category (Category {beans['id']} → "
+        "Kaffee &amp; &lt;Tee&gt;), Price (2.50 → 3.00) and Image URL (https://x.example/e.png → empty)"
+    ) in history

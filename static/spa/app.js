@@ -219,10 +219,17 @@ async function showHistory(row) {
   const { rows: lines } = await call("GET", `/api/${state.entity}/${row.id}/history`);
   const properties = schema(state.entity).properties;
   const named = (field) => (properties[field] && properties[field].title) || field;
+  const shown = (field, value) => (value === null || value === "" ? "empty" : shownValue(properties[field], value));
+  const set = (line, field) => {
+    // "Price (2.50 → 2.80)"; a long text is only named
+    const pair = line.values[field];
+    return pair ? `${named(field)} (${shown(field, pair.before)} → ${shown(field, pair.after)})` : named(field);
+  };
   $("history-lines").replaceChildren(
     ...lines.map((line) => {
       const item = document.createElement("li");
-      const what = line.action === "changed" ? `changed ${line.fields.map(named).join(", ")}` : line.action;
+      const what =
+        line.action === "changed" ? `changed ${line.fields.map((field) => set(line, field)).join(", ")}` : line.action;
       item.textContent = `${line.at.slice(0, 16).replace("T", " ")} UTC · ${what} · ${line.by}`;
       return item;
     }),
