@@ -4,7 +4,7 @@ New entity: models.py.  New page: a view under PAGES.  New command: under
 COMMANDS.  New setting: kit/config.py's SETTINGS.  Demo data: seed/.
 Run it with `python app.py`; the admin is at /admin/.
 The landing page (/) shows the example's `product` and `signup` entities while
-models.py declares them, and leaves their sections out once they are replaced.
+models.py declares them with the fields it shows, and leaves their sections out otherwise.
 """
 
 from types import ModuleType
@@ -24,22 +24,24 @@ from kit.store import Filter, Query, Repository, store
 
 pages = Blueprint("pages", __name__)
 
-# The landing page shows two of the example's entities, each only while models.py declares it:
-# `product` ("On the shelf": name, price, description; active ones only and most in stock first,
-# where it has `active` and `stock`) and `signup` (the waitlist form: email, then comment and source
-# where declared).  Replace them and the page keeps working, without those sections.
+# The landing page shows two of the example's entities, each only while models.py declares it with
+# the fields named first: `product` ("On the shelf": name and price, then description; active ones
+# only and most in stock first, where it has `active` and `stock`) and `signup` (the waitlist form:
+# email, then comment and source where declared).  Replace them and the page keeps working,
+# without those sections.
 SHELF, WAITLIST = "product", "signup"
 
 
-def declared(name: str) -> Repository | None:
-    """The entity's rows if models.py declares it, else None."""
-    return store().repositories.get(name)
+def declared(name: str, *fields: str) -> Repository | None:
+    """The entity's rows if models.py declares it with these fields, else None."""
+    repo = store().repositories.get(name)
+    return repo if repo is not None and all(f in repo.fields for f in fields) else None
 
 
 @pages.route("/", methods=("GET", "POST"))
 def index() -> Any:
     """Landing page: what the product is, a few products, and the waitlist form."""
-    signup = declared(WAITLIST)
+    signup = declared(WAITLIST, "email")
     entered: dict[str, str] = {}
     problems: dict[str, str] = {}
     if request.method == "POST":
@@ -69,7 +71,7 @@ def join_waitlist(signup: Repository, entered: dict[str, str]) -> dict[str, str]
 
 def shelf() -> list[dict[str, Any]] | None:
     """Up to six active products, most in stock first; None when there is no product entity."""
-    product = declared(SHELF)
+    product = declared(SHELF, "name", "price")
     if product is None:
         return None
     has = product.fields

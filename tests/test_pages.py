@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from types import ModuleType
 
 import pytest
 from flask import Flask
@@ -89,6 +90,30 @@ def test_landing_page_without_a_signup_entity_takes_no_posts(tmp_path):
     assert response.status_code == 405
     assert "POST" not in response.headers["Allow"]
     assert "Join the waitlist" not in page_text(client.get("/"))
+
+
+def test_landing_page_leaves_out_entities_of_those_names_without_the_fields_it_shows(tmp_path):
+    from kit.declare import Entity, Integer, Money, Text
+
+    other = ModuleType("other")
+    other.product = Entity("product", Text("title"), Integer("stock"))
+    other.signup = Entity("signup", Text("comment"))
+    other.offer = Entity("offer", Text("name"))
+    client = make_app(tmp_path, other).test_client()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'id="products"' not in response.text and 'id="waitlist"' not in response.text
+    token = csrf_token(client, "/login")
+    assert client.post("/", data={"comment": "hi", "csrf_token": token}).status_code == 405
+
+    priced = ModuleType("priced")
+    priced.product = Entity("product", Text("name", required=True), Money("price"))
+    (tmp_path / "priced").mkdir()
+    app = make_app(tmp_path / "priced", priced)
+    with app.app_context():
+        app.extensions["kit.store"]["product"].create({"name": "Pfeffermühle"})  # no price yet
+    response = app.test_client().get("/")
+    assert response.status_code == 200 and "Pfeffermühle" in response.text
 
 
 # == WAITLIST ==================================================================
