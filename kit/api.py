@@ -408,6 +408,9 @@ def if_match(repo: Repository, current: Row) -> int | None:
     the body; the write itself checks the version again, in the same statement.
     """
     wanted = request.if_match
+    if not wanted and request.headers.get("If-Match", "").strip():
+        # werkzeug reads a malformed header as none: that must not turn the check off
+        raise ValidationError({"If-Match": 'If-Match must be an entity tag as ETag sends it, like "3".'})
     if not wanted or wanted.star_tag:
         return None
     if not wanted.contains(etag(current).strip('"')):
@@ -437,7 +440,10 @@ def body(repo: Repository) -> dict[str, Value]:
     names = surface(repo).writable
     problems = {}
     for key, value in data.items():
-        if key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels", "_version"):
+        if not encodable(key):
+            shown = key.encode("utf-8", "backslashreplace").decode()
+            problems[shown] = f"{repo.entity.label} has no field '{shown}'."
+        elif key in openapi.MANAGED_READ_ONLY or key in ("_label", "_labels", "_version"):
             problems[key] = f"{key} is set by the kit; leave it out."
         elif key not in names:
             problems[key] = f"{repo.entity.label} has no field '{key}'."
@@ -563,10 +569,10 @@ def allow_origins(response: Response) -> Response:
         response.vary.add("Origin")
     else:
         return response
-    response.headers["Access-Control-Expose-Headers"] = "Location"
+    response.headers["Access-Control-Expose-Headers"] = "Location, ETag"
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
-        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
         response.headers["Access-Control-Max-Age"] = "600"
     return response
 

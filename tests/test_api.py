@@ -519,6 +519,8 @@ UNTAKEABLE_BODIES = [
     ('{"_labels": {}}', "application/json", 400, "_labels"),
     ('{"nope": 1}', "application/json", 400, "nope"),
     ('{"name": "\\ud800"}', "application/json", 400, "name"),
+    ('{"\\ud800": 1}', "application/json", 400, "\\ud800"),
+    ('{"name\\udfff": "x"}', "application/json", 400, "name\\udfff"),
 ]
 
 
@@ -818,7 +820,12 @@ def test_cors_allows_only_the_origins_named(tmp_path):
         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
     )
     assert preflight.status_code == 200
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert set(preflight.headers["Access-Control-Allow-Headers"].split(", ")) == {
+        "Authorization",
+        "Content-Type",
+        "If-Match",  # a stale-write check from another origin
+    }
+    assert "ETag" in allowed.headers["Access-Control-Expose-Headers"]
     assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Access-Control-Allow-Credentials" not in preflight.headers
     page = client.get("/", headers={"Origin": "https://app.example.com"})

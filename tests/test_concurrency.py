@@ -150,6 +150,19 @@ def test_the_api_sends_etags_and_refuses_a_stale_if_match_with_412(app):
     assert client.delete(url, headers={**headers, "If-Match": '"4"'}).status_code == 204
 
 
+@pytest.mark.parametrize("tag", ['"2" "x', '"0', ","])
+def test_a_malformed_if_match_is_refused_not_read_as_none(app, tag):
+    client, headers = app.test_client(), bearer(token_for(app, "editor"))
+    url = client.post("/api/category", json={"name": "Tee"}, headers=headers).headers["Location"]
+    for send in (client.patch, client.delete):
+        response = send(url, json={"name": "Mate"}, headers={**headers, "If-Match": tag})
+        assert response.status_code == 400, tag
+        assert response.json["error"]["fields"] == {
+            "If-Match": 'If-Match must be an entity tag as ETag sends it, like "3".'
+        }
+    assert client.get(url, headers=headers).json["name"] == "Tee"
+
+
 def test_a_list_gives_each_rows_version_for_if_match(app):
     client, headers = app.test_client(), bearer(token_for(app, "editor"))
     for name in ("Tee", "Kaffee"):

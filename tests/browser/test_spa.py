@@ -56,7 +56,8 @@ def test_the_example_app_creates_edits_and_deletes_a_row(serve, page, problems):
     notice(page).to_have_text("Oak Board saved.")
     lines = page.locator("#history-lines li")  # newest first, each by who is logged in
     expect(lines).to_have_count(2)
-    expect(lines.nth(0)).to_have_text(re.compile(r"^[\d-]+ [\d:]+ UTC · changed Stock \(0 → 7\) · admin@example\.com$"))
+    changed = r"^[\d-]+ [\d:]+ UTC · changed Stock \(0 → 7\) · admin@example\.com$"
+    expect(lines.nth(0)).to_have_text(re.compile(changed))
     expect(lines.nth(1)).to_have_text(re.compile(r" · created · admin@example\.com$"))
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "api-example-app")
