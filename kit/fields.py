@@ -43,14 +43,33 @@ class FieldError(ValueError):
 
 
 def option_names(kind: type) -> list[str]:
-    """The keyword options a field kind takes: its own, then every field's."""
+    """The keyword options a field kind (or Entity) takes: its own, then every field's."""
     names: dict[str, None] = {}
-    for cls in (kind, Field):
+    for cls in (kind, Field) if issubclass(kind, Field) else (kind,):
         for parameter in inspect.signature(cls).parameters.values():
             if parameter.kind is parameter.KEYWORD_ONLY or parameter.kind is parameter.POSITIONAL_OR_KEYWORD:
                 names[parameter.name] = None
     names.pop("name", None)
     return list(names)
+
+
+def unknown_option(kind: type, option: str) -> str:
+    """The end of the sentence for an option that `kind` doesn't take, with the likeliest meant."""
+    known = option_names(kind)
+    close = difflib.get_close_matches(option, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"it takes {', '.join(known)}."
+    return f"'{option}' is not an option of {kind.__name__}; {hint}"
+
+
+def made_label(value: str) -> str:
+    """A label made from a choice's value: "in_progress" reads "In progress", "São Paulo" as written."""
+    words = value.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def not_a_flag(option: str, value: object) -> str | None:
+    """The end of a sentence for an option that must be True or False and isn't, else None."""
+    return None if isinstance(value, bool) else f"{option} is {value!r}; give True or False."
 
 
 def row_id(raw: Any) -> int | None:
@@ -109,12 +128,12 @@ class Field:
     def mistake(self) -> str | None:
         """What is wrong with this declaration, as the end of a sentence, or None."""
         if self.unknown:
-            known = option_names(type(self))
-            close = difflib.get_close_matches(self.unknown[0], known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"it takes {', '.join(known)}."
-            return f"'{self.unknown[0]}' is not an option of {type(self).__name__}; {hint}"
+            return unknown_option(type(self), self.unknown[0])
         if not isinstance(self.label, str) or not isinstance(self.help, str):
             return "its label and help must be text."
+        for option in ("required", "unique", "hidden"):
+            if mistake := not_a_flag(option, getattr(self, option)):
+                return mistake
         if self.hidden and self.required and self.default is None:
             return "a hidden field that is required needs a default: no form or API call can fill it."
         if self.default is None or callable(self.default):
@@ -358,6 +377,11 @@ class Boolean(Field):
     def __init__(self, name: str, *, default: Value = False, **options: Any) -> None:
         super().__init__(name, default=default, **options)
 
+    def mistake(self) -> str | None:
+        if self.required is True:
+            return "a boolean always has a value (an unticked box is no); leave out required=True."
+        return super().mistake()
+
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Boolean()
 
@@ -444,7 +468,7 @@ class Choice(Field):
     operators = ("eq", "ne", "empty")
 
     def __init__(
-        self, name: str, options: Sequence[str | tuple[str, str]] | Mapping[str, str], **kwargs: Any
+        self, name: str, options: Sequence[str | tuple[str, str]] | Mapping[str, str] = (), **kwargs: Any
     ) -> None:
         super().__init__(name, **kwargs)
         self.options: dict[str, str] = {}
@@ -456,7 +480,7 @@ class Choice(Field):
         for option in options:
             if is_option(option):
                 value, label = option if isinstance(option, tuple) else (option, option)
-                self.options[value] = label.replace("_", " ").capitalize() if label == value else label
+                self.options[value] = label if label != value else made_label(value)
 
     def mistake(self) -> str | None:
         if self.odd:

@@ -8,7 +8,7 @@ import types
 from collections.abc import Iterable, Sequence
 
 from kit.errors import StartupError
-from kit.fields import Field, Reference
+from kit.fields import Field, Reference, not_a_flag, unknown_option
 
 MANAGED = ("id", "created_at", "updated_at")
 """Columns the kit owns on every table; no declaration may use these names."""
@@ -67,18 +67,22 @@ class Entity:
         help: str = "",
         public_read: bool = False,
         history: bool = True,
+        **unknown: object,
     ) -> None:
         self.name = name
         self.public_read = public_read  # anyone may read its rows through the API
         self.history = history  # each write adds a line to its row's history (a log of its own: False)
         self.fields: dict[str, Field] = {}
-        self.label = label or name.replace("_", " ").capitalize()
-        self.plural = plural or plural_of(self.label)
+        self.label = label or (name.replace("_", " ").capitalize() if isinstance(name, str) else "")
+        self.plural = plural or (plural_of(self.label) if isinstance(self.label, str) else "")
         self.help = help
         self._declared = fields
         self._title, self._key, self.order = title, key, order
-        self._search, self._columns = tuple(search), tuple(columns)
-        self._sortable = tuple(sortable)
+        self._lists = {"search": search, "columns": columns, "sortable": sortable}  # as given, for check()
+        self._search, self._columns, self._sortable = (
+            tuple(names) if isinstance(names, list | tuple) else () for names in self._lists.values()
+        )
+        self.unknown = list(unknown)  # told by check(), with the entity's name, rather than a TypeError
 
     def noun(self, many: bool = True) -> str:
         """The label (or plural) inside a sentence: lower-cased only where the kit made it from the name.
@@ -143,6 +147,8 @@ class Entity:
             raise DeclarationError(f"{where}: the prefix 'kit_' is reserved for the kit.")
         if self.name in KIT_PATHS:
             raise DeclarationError(f"{where}: the name is taken by the kit's own /{self.name} pages.")
+        if mistake := self._mistaken_option():
+            raise DeclarationError(f"{where}: {mistake}")
         self.fields = {}
         for field in self._declared:
             if not isinstance(field, Field):
@@ -176,6 +182,28 @@ class Entity:
             if name is not None:
                 self._check_names(option, [name])
         self._check_kinds()
+
+    def _mistaken_option(self) -> str | None:
+        """An entity option that is unknown or of the wrong type, as the end of a sentence, or None."""
+        if self.unknown:
+            return unknown_option(Entity, self.unknown[0])
+        for option in ("label", "plural", "help"):
+            if not isinstance(getattr(self, option), str):
+                return f"{option} is {getattr(self, option)!r}; give text."
+        if not isinstance(self.order, str):
+            return f"order is {self.order!r}; give a field's name, with '-' before it for the reverse order."
+        for option, value in (("title", self._title), ("key", self._key)):
+            if value is not None and not isinstance(value, str):
+                return f"{option} is {value!r}; give a field's name."
+        for option, names in self._lists.items():
+            if isinstance(names, str):
+                return f"{option} is {names!r}; give a list of field names: {option}=[{names!r}]."
+            if not isinstance(names, list | tuple) or not all(isinstance(name, str) for name in names):
+                return f"{option} is {names!r}; give a list of field names."
+        for option in ("public_read", "history"):
+            if mistake := not_a_flag(option, getattr(self, option)):
+                return mistake
+        return None
 
     def _check_kinds(self) -> None:
         """Words are looked for in text fields only; lists sort by fields with an order."""

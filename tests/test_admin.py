@@ -747,14 +747,6 @@ def test_a_bad_filter_value_is_refused_in_the_fields_own_words(app, admin_client
     assert "Invalid Filter Value" not in text
 
 
-def test_a_required_checkbox_has_no_required_star(tmp_path):
-    app = make_app(tmp_path, MODEL_SETS["unusual"])
-    page = log_in(app).get("/admin/wide/new/").text
-    labels = {m.group(1): m.group(0) for m in re.finditer(r'<label for="(\w+)".*?</label>', page, flags=re.S)}
-    assert "text-danger" not in labels["b2"] and "text-danger" in labels["d2"]
-    app.extensions["kit.store"].close()
-
-
 @pytest.mark.parametrize(("path", "status"), [("/admin/users/", 403), ("/admin/nope/", 404)])
 def test_an_error_inside_the_admin_leads_back_to_it(app, path, status):
     response = log_in(app, "viewer").get(path)

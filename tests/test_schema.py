@@ -342,6 +342,61 @@ MISTAKES += [
 ]
 
 
+MISTAKES += [  # options of the wrong type: a sentence at start-up, not a TypeError or a silent surprise
+    pytest.param(
+        lambda: [Entity("x", Text("t"), plurals="Xs")],
+        "Entity 'x': 'plurals' is not an option of Entity; did you mean 'plural'?",
+        id="entity-option-misspelt",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), label=5)],
+        "Entity 'x': label is 5; give text.",
+        id="label-5",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), order=5)],
+        "Entity 'x': order is 5; give a field's name, with '-' before it for the reverse order.",
+        id="order-5",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), search="t")],
+        "Entity 'x': search is 't'; give a list of field names: search=['t'].",
+        id="search-one-string",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), columns=5)],
+        "Entity 'x': columns is 5; give a list of field names.",
+        id="columns-5",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), public_read="no")],
+        "Entity 'x': public_read is 'no'; give True or False.",
+        id="public-read-word",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t"), history=0)],
+        "Entity 'x': history is 0; give True or False.",
+        id="history-0",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Text("t", unique="yes"))],
+        "Entity 'x', field 't': unique is 'yes'; give True or False.",
+        id="unique-word",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Boolean("b", required=True))],
+        "Entity 'x', field 'b': a boolean always has a value (an unticked box is no); "
+        "leave out required=True.",
+        id="boolean-required",
+    ),
+    pytest.param(
+        lambda: [Entity("x", Choice("c"))],
+        "Entity 'x', field 'c': a choice needs at least one option.",
+        id="choice-without-options",
+    ),
+]
+
+
 @pytest.mark.parametrize(("declare", "message"), MISTAKES)
 def test_declaration_mistake_is_one_sentence_naming_entity_and_field(
     declare: Callable[[], list[Entity]], message: str
@@ -454,6 +509,16 @@ def test_choice_without_options_is_a_declaration_mistake() -> None:
     assert refusal(Entity("order", Choice("status", []))) == (
         "Entity 'order', field 'status': a choice needs at least one option."
     )
+
+
+def test_choice_labels_made_from_values_keep_their_capitals() -> None:
+    status = Choice("city", ["São Paulo", "in_progress", "NYC", ("ber", "Berlin")])
+    assert status.options == {
+        "São Paulo": "São Paulo",
+        "in_progress": "In progress",
+        "NYC": "NYC",
+        "ber": "Berlin",
+    }
 
 
 # --- Load order and references ------------------------------------------------------------

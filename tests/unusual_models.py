@@ -50,7 +50,7 @@ wide = Entity(
     *(Integer(f"i{i}") for i in range(1, 5)),
     *(Money(f"m{i}") for i in range(1, 4)),
     Boolean("b1"),
-    Boolean("b2", required=True),
+    Boolean("b2", default=True),
     Date("d1"),
     Date("d2", required=True),
     DateTime("dt1"),
