@@ -255,12 +255,21 @@ GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 """1,234,567.50: commas only as thousands separators, so "12,50" is refused, not read as 1250."""
 
 
+DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)", re.ASCII)
+"""A number as people write it: ASCII digits and a point, no exponent ("1e3" is a typo as often as not)."""
+
+
 def plain_number(text: str) -> str | None:
-    """`text` without thousands separators, or None where a comma can't be one."""
+    """`text` without thousands separators, or None where it is no number as people write one.
+
+    A comma must separate thousands, so "12,50" is refused, not read as 1250; Python's
+    own readings of "1e3" and "١٢" are refused too.
+    """
     text = text.strip()
     if "," in text and not GROUPED.fullmatch(text):
         return None
-    return text.replace(",", "").replace("_", "")
+    text = text.replace(",", "").replace("_", "")
+    return text if DECIMAL.fullmatch(text) else None
 
 
 class Integer(Field):

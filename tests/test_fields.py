@@ -234,6 +234,7 @@ def test_integer_reads_form_and_csv_text(raw: object, value: int) -> None:
         "4.5",
         "zwölf",
         "1e3",
+        "١٢",
         4.5,
         Decimal("2.5"),
         float("inf"),
@@ -310,6 +311,9 @@ def test_money_reads_form_and_csv_text_as_a_decimal_with_two_places(raw: object,
         "Infinity",
         "-$5",
         "12,50",
+        "1e3",
+        "١٢",
+        "0x10",
     ],
 )
 def test_money_refuses_floats_and_what_is_not_an_amount(raw: object) -> None:
@@ -370,7 +374,7 @@ def test_money_refuses_amounts_beyond_what_cents_can_hold() -> None:
     assert refusal(Money("price"), "92233720368547758") == "Price is too large."
 
 
-@pytest.mark.parametrize("raw", ["1e30", "123456789012345678901234567"])
+@pytest.mark.parametrize("raw", ["123456789012345678901234567", "9" * 400])
 def test_money_refuses_absurdly_large_amounts_with_a_sentence(raw: str) -> None:
     assert refusal(Money("price"), raw) == "Price is too large."
 
