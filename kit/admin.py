@@ -173,26 +173,37 @@ class KitFilter(BaseFilter):
         return None
 
     def apply(self, query: list[Filter], value: Any) -> list[Filter]:
-        if self.field.kind == "datetime" and self.op in WHOLE_MINUTE:
+        if self.field.kind == "datetime" and self.op in WHOLE_SPAN:
             moment = self.field.parse(value)
-            if moment.second == 0:  # given to the minute, as the list shows it and the picker gives it
-                bounds = {"start": moment, "end": moment + dt.timedelta(minutes=1)}
-                return [
-                    *query,
-                    *(Filter(self.field.name, op, bounds[at]) for op, at in WHOLE_MINUTE[self.op]),
-                ]
+            span = whole_span(str(value), moment)
+            if span is not None:
+                bounds = {"start": moment, "end": moment + span}
+                return [*query, *(Filter(self.field.name, op, bounds[at]) for op, at in WHOLE_SPAN[self.op])]
         return [*query, Filter(self.field.name, self.op, value)]
 
 
-WHOLE_MINUTE = {
+WHOLE_SPAN = {
     "eq": (("gte", "start"), ("lt", "end")),
     "lte": (("lt", "end"),),
     "gt": (("gte", "end"),),
 }
-"""A time given to the minute stands for that whole minute: "equals 16:32" matches 16:32:33.
+"""A time given to the minute stands for that whole minute ("equals 16:32" matches 16:32:33), and
+a day alone for that whole day ("to 2026-11-15" takes in its evening).
 
-"not equal" stays exact: rows outside a minute would need an OR the model layer's filters don't have.
+"not equal" stays exact: rows outside a span would need an OR the model layer's filters don't have.
 """
+
+
+def whole_span(typed: str, moment: dt.datetime) -> dt.timedelta | None:
+    """How long a time filter's value stands for: a day given alone, a minute given without seconds."""
+    if DAY_ALONE.fullmatch(typed.strip()):
+        return dt.timedelta(days=1)
+    if moment.second == 0 and moment.microsecond == 0:  # as the list shows it and the picker gives it
+        return dt.timedelta(minutes=1)
+    return None
+
+
+DAY_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def shown_label(field: Field) -> str:

@@ -74,3 +74,77 @@
     };
   });
 })(window.jQuery);
+
+/* The list's date and time filters open Flask-Admin's calendar (daterangepicker 1.3, made in
+   admin/js/form.js). As it comes, it reads the box on every keystroke and writes back what it made
+   of it ("1" became 0001-01-01, so typing 1990-01-01 gave 0001-01-01990-01-01), and a day picked
+   for a time came with the clock's time of now, which "equals" never finds and "from" cuts that
+   morning off. Here the box keeps what is typed and the calendar follows it, and a day picked for a
+   time starts at 00:00, or ends at 23:59 where the operation looks at the day's end. */
+(function ($, moment) {
+  "use strict";
+  if (!$ || !moment) {
+    return;
+  }
+  // Times to the minute, as the list shows them; the kit reads a minute as the whole of it
+  // (kit/admin.py, WHOLE_SPAN), so 23:59 "to" keeps the day's last seconds too.
+  var FORMATS = { datepicker: "YYYY-MM-DD", datetimepicker: "YYYY-MM-DD HH:mm" };
+  // A filter's box is named after it, operation last (flt1_placed_at_to). A day picked for "to"
+  // ends at 23:59 so that the day is in; for "greater than" too, so that it is out, as with dates
+  // ("greater than 2026-07-01" starts on the 2nd). "from", "less than" and the rest start at 00:00.
+  var TO_DAY_END = /_(to|greater_than)$/;
+
+  // Puts the calendar on a moment without touching the box. The picker writes the box when it
+  // closes on another moment than it opened on, so the moment it opened on is moved as well.
+  function showMoment(picker, when) {
+    picker.startDate = when.clone();
+    picker.endDate = when.clone();
+    picker.oldStartDate = when.clone();
+    picker.oldEndDate = when.clone();
+    picker.updateView();
+    picker.updateCalendars();
+  }
+
+  // In place of the picker's own keyup (updateFromControl), which rewrote the box as one typed.
+  // A day clicked but not applied gives way to what is typed after it.
+  function keepTyping(box, picker) {
+    box.off("keyup.daterangepicker");
+    box.on("input", function () {
+      var typed = moment(box.val(), picker.format, true);
+      showMoment(picker, typed.isValid() ? typed : picker.startDate);
+    });
+  }
+
+  // In place of Flask-Admin's handler that opens an empty box's calendar at now: at today's
+  // first or last minute instead, so the day picked next keeps that time.
+  function openAtDayEdge(box, picker) {
+    var atEnd = TO_DAY_END.test(box.attr("name"));
+    box.off("show.daterangepicker");
+    box.on("show.daterangepicker", function () {
+      if (!box.val()) {
+        var today = moment().startOf("day");
+        showMoment(picker, atEnd ? today.hour(23).minute(59) : today);
+      }
+    });
+  }
+
+  // Once: bs4_filters.js announces adminFormReady a second time, and a box needs its handlers once.
+  $(document).one("adminFormReady", function () {
+    var applyStyle = window.faForm.applyStyle;
+    window.faForm.applyStyle = function (field, name) {
+      var isDateFilter = field.hasClass("filter-val") && FORMATS[name];
+      if (isDateFilter) {
+        field.attr("data-date-format", FORMATS[name]);
+      }
+      var styled = applyStyle.apply(this, arguments);
+      var picker = field.data("daterangepicker");
+      if (isDateFilter && picker) {
+        keepTyping(field, picker);
+        if (name === "datetimepicker") {
+          openAtDayEdge(field, picker);
+        }
+      }
+      return styled;
+    };
+  });
+})(window.jQuery, window.moment);

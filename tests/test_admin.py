@@ -563,6 +563,12 @@ def make_orders(app, *placed_at):
         ]
 
 
+def orders_placed(admin_client, arg: str, value: str) -> set[int]:
+    """The ids the order list shows under one filter of its time."""
+    html = admin_client.get("/admin/order/?" + urlencode({f"flt0_placed_at_{arg}": value})).text
+    return {int(id) for id in re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', html)}
+
+
 @pytest.mark.parametrize(
     ("arg", "value", "shown"),
     [
@@ -578,9 +584,23 @@ def make_orders(app, *placed_at):
 )
 def test_a_time_filter_given_to_the_minute_means_that_whole_minute(app, admin_client, arg, value, shown):
     ids = make_orders(app, "2026-11-20 16:32:33", "2026-11-20 16:33:05")
-    html = admin_client.get("/admin/order/?" + urlencode({f"flt0_placed_at_{arg}": value})).text
-    listed = {int(id) for id in re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', html)}
-    assert listed == {ids[n] for n in shown}
+    assert orders_placed(admin_client, arg, value) == {ids[n] for n in shown}
+
+
+@pytest.mark.parametrize(
+    ("arg", "value", "shown"),
+    [
+        ("to", "2026-11-20", [0, 1]),
+        ("equals", "2026-11-20", [0, 1]),
+        ("greater_than", "2026-11-20", [2]),
+        ("from", "2026-11-21", [2]),
+        ("less_than", "2026-11-21", [0, 1]),
+        ("to", "2026-11-20 00:00", []),  # a time given is that minute, even at midnight
+    ],
+)
+def test_a_time_filter_given_a_day_alone_means_that_whole_day(app, admin_client, arg, value, shown):
+    ids = make_orders(app, "2026-11-20 00:05", "2026-11-20 23:59:30", "2026-11-21 00:00")
+    assert orders_placed(admin_client, arg, value) == {ids[n] for n in shown}
 
 
 def filter_groups(html: str) -> dict:
