@@ -1081,6 +1081,12 @@ class TokenView(EntityView):
     roles = ("admin",)
     can_edit = False  # type: ignore[assignment]
 
+    def get_create_form(self) -> type[Form]:
+        form_class = self.scaffold_form()
+        # each form sent makes one token: a reload of the answer, which sends it again, makes none
+        form_class.form_once = HiddenField(default=lambda: secrets.token_urlsafe(12))
+        return form_class
+
     def create_model(self, form: Form) -> Row | bool:
         try:
             row, secret = tokens.issue(self.user_data(form))
@@ -1088,11 +1094,15 @@ class TokenView(EntityView):
             show_errors(form, error)
             return False
         g.kit_token_made = row, secret  # for create_view's answer; a flash would keep it in the cookie
+        session[SENT_FORMS] = [*session.get(SENT_FORMS, [])[-9:], form.form_once.data]
         return row
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self) -> Any:
         """Flask-Admin's create page; a token just made is shown on this answer, not after a redirect."""
+        if request.method == "POST" and request.form.get("form_once") in session.get(SENT_FORMS, []):
+            flash("That form made its token already; it is in this list (a token is shown once).", "error")
+            return redirect(self.get_url(".index_view"))
         answer = super().create_view()
         if "kit_token_made" not in g:
             return answer
@@ -1103,6 +1113,10 @@ class TokenView(EntityView):
         return self.render(
             "admin/kit_token_made.html", token=row, user=user, secret=secret, return_url=return_url
         )
+
+
+SENT_FORMS = "kit_sent_forms"
+"""The session's list of token forms that made their token (the last ten)."""
 
 
 def as_id(value: Any) -> int | None:

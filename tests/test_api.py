@@ -710,6 +710,24 @@ def test_admins_make_and_revoke_tokens_in_the_admin(app, admin_client):
     refusal(client.post("/api/category", json={"name": "Kaffee"}, headers=bearer(secret)), 401)
 
 
+def test_a_token_form_sent_again_by_a_reload_makes_no_second_token(app, admin_client):
+    with app.app_context():
+        editor = save_user("editor@example.com", PASSWORD, "editor")
+    form = admin_client.get("/admin/tokens/new/").text
+    once = re.search(r'name="form_once" type="hidden" value="([^"]+)"', form).group(1)
+    sent = {
+        "user": str(editor["id"]),
+        "name": "Kasse",
+        "csrf_token": csrf_token(admin_client, "/admin/tokens/new/"),
+    }
+    assert shown_secret(admin_client.post("/admin/tokens/new/", data={**sent, "form_once": once}))
+    again = admin_client.post("/admin/tokens/new/", data={**sent, "form_once": once}, follow_redirects=True)
+    assert "That form made its token already; it is in this list (a token is shown once)." in again.text
+    assert 'id="token-secret"' not in again.text
+    with app.app_context():
+        assert app.extensions["kit.store"]["kit_token"].count() == 1
+
+
 def test_deactivating_a_user_revokes_their_tokens_for_good(app, admin_client):
     secret = shown_secret(make_token_in_admin(app, admin_client))
     client = app.test_client()
