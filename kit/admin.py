@@ -690,6 +690,8 @@ class EntityView(SecureView, BaseModelView):
             if field.kind == "reference" and value is not None:
                 known = g.get("kit_labels", {}).get((repo.name, name), {})
                 text = known.get(value) or repo.store[field.to].labels([value]).get(value, str(value))
+            elif field.kind == "money" and value is not None:
+                text = f"{value:f}"  # 1234.50: a spreadsheet in any locale reads it, "1,234.50" it may not
             else:
                 text = field.format(value)
             if field.kind in NUMBERS:
@@ -714,6 +716,7 @@ class EntityView(SecureView, BaseModelView):
 
         def generate() -> Iterator[str]:
             buffer = io.StringIO()
+            buffer.write("\ufeff")  # the byte order mark: without it Excel reads UTF-8 as its own code page
             writer = csv.writer(buffer)
             writer.writerow([label for _, label in self._export_columns])
             for batch in batched(rows, EXPORT_BATCH):

@@ -151,6 +151,12 @@ def log_in(app: Flask, role: str = "admin", email: str | None = None) -> FlaskCl
     return client
 
 
+def csv_text(response) -> str:
+    """A CSV export as text: it starts with the byte order mark spreadsheets look for."""
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf"), response.data[:80]
+    return response.data.decode("utf-8-sig")
+
+
 @pytest.fixture
 def admin_client(app) -> FlaskClient:
     return log_in(app)

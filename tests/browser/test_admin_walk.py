@@ -273,7 +273,7 @@ def export_csv(page: Page) -> list[list[str]]:
     """Click Export: a CSV file downloads."""
     with page.expect_download() as download:
         page.get_by_role("link", name="Export", exact=True).click()
-    text = download.value.path().read_text(encoding="utf-8")
+    text = download.value.path().read_text(encoding="utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
