@@ -80,7 +80,11 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> Any:
-    """The login page; sends the user on to where they were going."""
+    """The login page; sends the user on to where they were going (at once if logged in already)."""
+    target = request.args.get("next", "")
+    onward = target if is_local(target) else url_for("admin.index")
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(onward)
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
@@ -90,10 +94,9 @@ def login() -> Any:
             flash("Wrong email or password.", "error")
         else:
             security.forget_failed_logins(email)
-            target = request.args.get("next", "")
             session.clear()  # a fresh session: nothing from before the login survives it
             login_user(user)
-            return redirect(target if is_local(target) else url_for("admin.index"))
+            return redirect(onward)
     return render_template("auth/login.html", form=form)
 
 

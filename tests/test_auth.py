@@ -28,7 +28,7 @@ def post_login(client: FlaskClient, email: str, password: str, next: str | None 
 
 def post_logout(client: FlaskClient):
     """Press the logout button: a POST carrying the page's CSRF token."""
-    return client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+    return client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/")})  # its logout form
 
 
 def is_logged_in(client: FlaskClient) -> bool:
@@ -134,6 +134,12 @@ def test_admin_page_asked_for_before_login_is_opened_after_it(app, client):
     response = client.post(login_url, data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/product/"
+
+
+def test_the_login_page_sends_a_logged_in_user_on(admin_client):
+    assert admin_client.get("/login").headers["Location"] == "/admin/"
+    assert admin_client.get("/login?next=/admin/order/").headers["Location"] == "/admin/order/"
+    assert admin_client.get("/login?next=https://evil.example/").headers["Location"] == "/admin/"
 
 
 @pytest.mark.parametrize(
