@@ -414,6 +414,21 @@ class Boolean(Field):
         return {True: "yes", False: "no"}.get(value, "")
 
 
+DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?=$|[ T])")
+
+
+def no_such_day(text: str) -> str | None:
+    """The end of a sentence for a date written right that the calendar lacks (2026-02-30), else None."""
+    found = DAY.match(text)
+    if found is None:
+        return None
+    try:
+        dt.date(*map(int, found.groups()))
+    except ValueError:
+        return f"must be a day of the calendar: there is no {found.group(0)}."
+    return None
+
+
 class Date(Field):
     """A calendar day, written 2026-11-26."""
 
@@ -429,10 +444,11 @@ class Date(Field):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
+        text = str(raw).strip()
         try:
-            return dt.date.fromisoformat(str(raw).strip())
+            return dt.date.fromisoformat(text)
         except ValueError:
-            raise self.error("must be a date like 2026-11-26.") from None
+            raise self.error(no_such_day(text) or "must be a date like 2026-11-26.") from None
 
     def format(self, value: Value) -> str:
         return "" if value is None else value.isoformat()
@@ -458,7 +474,8 @@ class DateTime(Field):
             try:
                 value = dt.datetime.fromisoformat(text)
             except ValueError:
-                raise self.error("must be a date and time like 2026-11-26 14:30.") from None
+                problem = no_such_day(text) or "must be a date and time like 2026-11-26 14:30."
+                raise self.error(problem) from None
         if value.tzinfo is not None:
             try:
                 value = value.astimezone(dt.UTC).replace(tzinfo=None)

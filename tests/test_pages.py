@@ -144,6 +144,14 @@ def test_waitlist_comment_is_asked_with_the_label_the_admin_shows(app, client):
     assert f"{label} (optional)" in page_text(client.get("/"))
 
 
+def test_waitlist_boxes_take_no_more_than_their_fields_do(app, client):
+    fields = app.extensions["kit.store"]["signup"].fields
+    html = client.get("/").text
+    for name in ("email", "comment"):
+        box = re.search(rf'<input id="{name}"[^>]*>', html).group(0)
+        assert f'maxlength="{fields[name].max_length}"' in box
+
+
 def test_waitlist_bad_email_is_shown_beside_the_field_and_nothing_is_saved(app, client):
     response = join_waitlist(client, "zoë-at-example.com", "Kaffee")
     assert response.status_code == 200
