@@ -240,6 +240,9 @@ def row_json(repo: Repository, row: Row) -> Json:
 def list_query(repo: Repository, args: MultiDict[str, str]) -> Query:
     """The model-layer query a list's parameters ask for; every refusal names its parameter."""
     problems: dict[str, str] = {}
+    for name in OPTIONS:
+        if len(args.getlist(name)) > 1:  # which one was meant is anyone's guess
+            problems[name] = f"{name} is sent {len(args.getlist(name))} times; send it once."
     filters = list_filters(repo, args, problems)
     page = option(PAGE, args, 1, problems)
     per_page = option(PER_PAGE, args, current_app.config["PAGE_SIZE"], problems)
@@ -499,6 +502,13 @@ def delete_row(entity: str, id: str) -> tuple[str, int]:
 
 
 # == THE KIT'S OWN ==============================================================
+
+
+@bp.get("", strict_slashes=False)
+def index() -> Response:
+    """Where to start: each entity's list, the OpenAPI document and the page that explains it."""
+    lists = {repo.name: url_for("api.list_rows", entity=repo.name) for repo in openapi.exposed(store())}
+    return reply({"entities": lists, "openapi": url_for("api.openapi_json"), "docs": url_for("api.docs")})
 
 
 @bp.get("/session")

@@ -291,7 +291,7 @@ class Integer(Field):
             return value
 
     def mistake(self) -> str | None:
-        twin = type(self)(self.name, label=self.label)  # unbounded
+        twin = self.unbounded()
         for bound, value in (("min", self.min), ("max", self.max)):
             try:
                 twin.clean(value)
@@ -316,6 +316,10 @@ class Integer(Field):
             except ValueError:
                 raise self.error("must be a whole number.") from None
         return self.bounded(value)
+
+    def unbounded(self) -> Integer:
+        """This field without its declared min and max: a filter asks a question, only a write is bounded."""
+        return type(self)(self.name, label=self.label)
 
     def bounded(self, value: Any) -> Any:
         if self.min is not None and value < self.min:

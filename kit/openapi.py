@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from kit.fields import Field
+from kit.fields import Field, Integer
 from kit.store import MAX_FILTERS, MAX_PAGE_SIZE, MAX_SEARCH_WORDS, Repository, Store
 
 Json = dict[str, Any]
@@ -310,8 +310,8 @@ def money_schema(f: Field, writing: bool) -> Json:
     """Money: read back always as text with two decimals; sent as such text or a JSON number.
 
     JSON Schema bounds only numbers, so the text's pattern carries what it can of min and max
-    (no minus sign unless min is negative, no more digits than the limit has) and the description
-    says them.
+    (no minus sign unless min is negative, no more digits than the widest bound has) and the
+    description says them.
     """
     given = (("least", getattr(f, "min", None)), ("most", getattr(f, "max", None)))
     about = [f.help, "An amount like 12.50.", *(f"At {w} {f.format(v)}." for w, v in given if v is not None)]
@@ -326,7 +326,9 @@ def money_text(f: Field) -> Json:
     limits = bounds(f)
     sign = "-?" if limits["minimum"] < 0 else ""
     widest = max(abs(limits["minimum"]), abs(limits["maximum"]))
-    digits = max(len(str(int(widest))) - 1, 1)  # every number of that many digits is within bounds
+    # Every amount within declared bounds fits (the API tells those past them); at the kit's own
+    # limit, one digit fewer keeps out amounts it can't store, and none that are ever real.
+    digits = len(str(int(widest))) - (widest >= LARGEST)
     return {"type": "string", "pattern": rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]{{1,2}})?$"}
 
 
@@ -440,8 +442,10 @@ def filter_schema(f: Field, op: str) -> Json:
         return {"type": "boolean"}
     if op in ("contains", "startswith"):
         return {"type": "string"}
+    if isinstance(f, Integer):
+        f = f.unbounded()  # a filter asks, whatever the field's min and max
     if f.kind == "money":
-        return money_text(f)  # parsed as a body's text is, bounds and all
+        return money_text(f)  # parsed as a body's text is
     schema = {key: value for key, value in value_schema(f).items() if key not in ("title", "description")}
     return {**schema, "minLength": 1} if schema["type"] == "string" else schema  # "" filters by nothing
 
@@ -575,6 +579,30 @@ def history_operation(repo: Repository) -> Json:
 
 
 KIT_PATHS: Json = {
+    "/api": {
+        "get": {
+            "operationId": "get_index",
+            "summary": "Where to start: each entity's list, this document and its page",
+            "tags": ["kit"],
+            "security": ANYONE,
+            "responses": {
+                "200": {
+                    "description": "Links.",
+                    "content": json_content(
+                        {
+                            "type": "object",
+                            "required": ["entities", "openapi", "docs"],
+                            "properties": {
+                                "entities": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "openapi": {"type": "string"},
+                                "docs": {"type": "string"},
+                            },
+                        }
+                    ),
+                }
+            },
+        }
+    },
     "/api/session": {
         "get": {
             "operationId": "get_session",

@@ -998,8 +998,9 @@ class Repository:
             return column.is_(None) if wants_empty else column.is_not(None)
         if flt.op in ("contains", "startswith"):
             return contains(column, str(flt.value), self.store.is_sqlite, start=flt.op == "startswith")
+        asked = f.unbounded() if isinstance(f, Integer) else f  # "stock below -1" is a question, not a write
         try:
-            value = f.to_db(f.parse(flt.value) if flt.value not in (None, "") else None)
+            value = f.to_db(asked.parse(flt.value) if flt.value not in (None, "") else None)
         except FieldError as error:
             raise ValidationError({f.name: str(error)}) from None
         if value is None:

@@ -579,6 +579,39 @@ def test_a_thousand_search_words_or_filters_are_a_400_not_a_500(app):
     assert filters.status_code == 400 and "at most 30 filters" in filters.json["error"]["message"]
 
 
+def test_the_api_root_links_each_entity_the_document_and_the_docs(app, client):
+    for path in ("/api", "/api/"):
+        links = client.get(path).json
+        assert links == {
+            "entities": {
+                name: f"/api/{name}"
+                for name in ("category", "product", "customer", "order", "order_line", "signup")
+            },
+            "openapi": "/api/openapi.json",
+            "docs": "/api/docs",
+        }
+
+
+@pytest.mark.parametrize(
+    "option", ["_per_page=1&_per_page=200", "_sort=name&_sort=-price", "_page=1&_page=1"]
+)
+def test_a_list_option_sent_twice_is_refused_not_guessed(app, option):
+    response = app.test_client().get(f"/api/product?{option}")
+    name = option.split("=")[0]
+    assert refusal(response, 400) == {name: f"{name} is sent 2 times; send it once."}
+
+
+def test_a_filter_past_a_fields_bounds_asks_rather_than_refuses(app, client):
+    with app.app_context():
+        category = app.extensions["kit.store"]["category"].create({"name": "Tee"})
+        app.extensions["kit.store"]["product"].create(
+            {"name": "Sencha", "category": category["id"], "price": "4"}
+        )
+    assert client.get("/api/product?stock__lt=-1").json["rows"] == []  # stock has min=0
+    assert client.get("/api/product?price__gte=-5").json["total"] == 1  # price has min=0
+    assert refusal(client.get("/api/product?stock__lt=x"), 400) == {"stock": "Stock must be a whole number."}
+
+
 def test_a_revoked_or_unknown_token_or_inactive_user_is_refused(app):
     token = token_for(app, "editor")
     client = app.test_client()
