@@ -644,6 +644,23 @@ class EntityView(SecureView, BaseModelView):
         self.remember_labels([row])
         return row
 
+    def referrers(self, row: Row) -> list[tuple[str, Count, str | None]]:
+        """The rows that refer to this one, per referring field: what, how many, and a link to their list."""
+        kit_store = self.repo.store
+        found = []
+        for entity, ref in kit_store.schema.referrers(self.repo.name):
+            if entity.name.startswith("kit_") or ref.hidden:
+                continue
+            # "Groups (Parent)": where the plural alone doesn't say which way the rows refer
+            ways = sum(other.to == self.repo.name for other in entity.references)
+            named = ways > 1 or entity.name == self.repo.name
+            what = f"{entity.plural} ({ref.label})" if named else entity.plural
+            query = Query(filters=[Filter(ref.name, "eq", row["id"])])
+            count = Count(*kit_store[entity.name].tally(query))
+            listed = url_for(f"entity_{entity.name}.index_view") + f"?flt0_{ref.name}_equals={row['id']}"
+            found.append((what, count, listed if int(count) else None))  # a Count is true even at 0
+        return found
+
     def history(self, row: Row) -> list[tuple[Change, str]]:
         """The row's latest changes, each with what it did in words (the details page shows them)."""
         return [(change, described(self.repo.store, change)) for change in self.repo.history(row["id"])]

@@ -148,3 +148,23 @@
     };
   });
 })(window.jQuery, window.moment);
+
+/* The details page's "Find a field" box (kit/templates/admin/kit_details.html): Flask-Admin's
+   details_filter.js reads what is typed as a regular expression, so "(" threw an error and "." matched
+   every row. Here the box matches plain text, as a person means it. */
+(function ($) {
+  "use strict";
+  if (!$) {
+    return;
+  }
+  // after details_filter.js has bound its handler on document ready, so that it can be taken off
+  $(window).on("load", function () {
+    var box = $("#fa_filter");
+    box.off("keyup").on("input", function () {
+      var typed = box.val().toLowerCase();
+      $(".searchable tr").each(function () {
+        $(this).toggle($(this).text().toLowerCase().indexOf(typed) !== -1);
+      });
+    });
+  });
+})(window.jQuery);

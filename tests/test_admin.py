@@ -243,6 +243,33 @@ def test_csv_export_is_safe_to_open_in_a_spreadsheet(app, admin_client):
     assert names == ["'+1", '\'=HYPERLINK("http://evil")', "Plain, with comma"]
 
 
+def test_details_link_to_the_rows_that_refer_to_it_with_their_count(app, admin_client):
+    (coffee, tea) = make_categories(app, "Kaffee", "Tee")
+    with app.app_context():
+        products = app.extensions["kit.store"]["product"]
+        made = [products.create({"name": f"Sorte {n}", "category": coffee, "price": "3"}) for n in range(2)]
+    html = admin_client.get(f"/admin/category/details/?id={coffee}").text
+    referrers = html[html.index("Referred to by") : html.index("History")]
+    link = f'href="/admin/product/?flt0_category_equals={coffee}"'
+    assert link in referrers and '<span class="badge badge-secondary">2</span>' in referrers
+    listed = admin_client.get(f"/admin/product/?flt0_category_equals={coffee}").text
+    shown = re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', listed)
+    assert {int(id) for id in shown} == {row["id"] for row in made}
+    empty = admin_client.get(f"/admin/category/details/?id={tea}").text
+    assert "flt0_category_equals" not in empty and '<span class="badge badge-light">0</span>' in empty
+
+
+def test_details_name_the_field_of_a_self_reference(tmp_path):
+    app = make_app(tmp_path, MODEL_SETS["unusual"])
+    with app.app_context():
+        groups = app.extensions["kit.store"]["group"]
+        parent = groups.create(fake.row(groups, 1, {}))
+    html = log_in(app).get(f"/admin/group/details/?id={parent['id']}").text
+    referrers = html[html.index("Referred to by") : html.index("History")]
+    assert "Gruppen (Übergeordnete Gruppe)" in referrers
+    app.extensions["kit.store"].close()
+
+
 def test_list_shows_references_by_label_with_a_link(app, admin_client):
     (coffee,) = make_categories(app, "Kaffee <b>stark</b>")
     with app.app_context():
