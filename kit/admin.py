@@ -995,11 +995,12 @@ class DashboardView(SecureView, AdminIndexView):
         for change in changes:
             ids.setdefault(change.entity, set()).add(change.row)
         labels = {entity: store()[entity].labels(rows) for entity, rows in ids.items()}
+        gone = {(change.entity, change.row): change.label for change in changes if change.label}
         lines = []
         for change in changes:
             entity = store()[change.entity].entity
-            label = labels[change.entity].get(change.row)
-            name = f"{entity.label} {change.row if label is None else label}"
+            label = labels[change.entity].get(change.row)  # none once the row is deleted
+            name = f"{entity.label} {label or gone.get((change.entity, change.row)) or change.row}"
             url = None if label is None else details_url(change.entity, change.row)
             lines.append((change, described(store(), change), name, url))
         return lines

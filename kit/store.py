@@ -122,6 +122,8 @@ class Change:
     at: dt.datetime
     values: Mapping[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
     """A change's fields with their values before and after, as JSON has them; see Repository.record."""
+    label: str | None = None
+    """A deleted row's label as it was, to name it by once it is gone."""
 
 
 @dataclass
@@ -367,6 +369,7 @@ class Store:
             sa.Column("by", sa.UnicodeText, nullable=False),
             sa.Column("at", sa.DateTime, nullable=False),
             sa.Column("values_json", sa.UnicodeText),  # {field: [before, after]}: Change.values
+            sa.Column("label", sa.UnicodeText),  # a deleted row's label
             sa.Index("ix_kit_change_row", "entity", "row", "id"),
             sqlite_autoincrement=True,
         )
@@ -438,6 +441,7 @@ class Store:
                 c.by,
                 c.at,
                 {name: tuple(pair) for name, pair in json.loads(c.values_json or "{}").items()},
+                c.label,
             )
             for c in self.connection.execute(statement)
         ]
@@ -897,11 +901,13 @@ class Repository:
         action: str,
         ids: Iterable[int],
         edits: Mapping[str, tuple[Value, Value]] | None = None,
+        labels: Mapping[int, str] | None = None,
     ) -> None:
         """Add to each row's history, inside the write's own transaction: a write that fails leaves none.
 
         `edits`, for a change: each field it set, with its value before and after. The values are
         kept for the fields a list could show; long text and hidden fields are only named.
+        `labels`, for a deletion: each row's label, to name it by once it is gone.
         """
         if not self.entity.history:
             return
@@ -919,7 +925,8 @@ class Repository:
             "at": utcnow(),
             "values_json": json.dumps(kept, ensure_ascii=False) if kept else None,
         }
-        lines = [{**line, "row": id} for id in ids]
+        labels = labels or {}
+        lines = [{**line, "row": id, "label": labels.get(id)} for id in ids]
         if lines:
             conn.execute(self.store.changes.insert(), lines)
 
@@ -1199,9 +1206,10 @@ class Repository:
         with self.store.transaction() as conn:
             locked = list(conn.execute(sa.select(table.c.id).where(*where).with_for_update()).scalars())
             self._check_unused(conn, locked)
+            labels = self.labels(locked) if self.entity.history else {}
             result = conn.execute(table.delete().where(table.c.id.in_(locked)))
             self._add_to_count(conn, -result.rowcount)
-            self.record(conn, "deleted", locked)
+            self.record(conn, "deleted", locked, labels=labels)
         return result.rowcount
 
     def delete_all(self, conn: sa.Connection) -> None:
