@@ -14,6 +14,7 @@ import io
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import islice
@@ -234,10 +235,14 @@ def reference_options(target: Repository) -> list[tuple[str, str]] | None:
     """Rows to pick from in a reference filter, by their title; None if there are too many to list."""
     if target.count() > REFERENCE_OPTIONS:
         return None
-    title = target.fields[target.entity.title]
-    page = target.list(Query(sort=title.name if title.sortable else None, per_page=REFERENCE_OPTIONS))
+    page = target.list(Query(per_page=REFERENCE_OPTIONS))  # every row: there are no more than that
     labels = target.labels(row["id"] for row in page.rows)
-    return [(str(id), label) for id, label in labels.items()]
+    return [(str(id), label) for id, label in sorted(labels.items(), key=lambda item: alphabetical(item[1]))]
+
+
+def alphabetical(text: str) -> str:
+    """A sort key that puts "äpfel" beside "apfel" and "Birne" beside "birne", as a person orders them."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 # -- forms ----------------------------------------------------------------------

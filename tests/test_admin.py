@@ -315,6 +315,13 @@ def test_reference_filter_offers_rows_added_after_start(app, admin_client):
     assert [str(tea), "Tee"] in offered["equals"] and [str(tea), "Tee"] in offered["not equal"]
 
 
+def test_reference_filter_offers_rows_in_the_order_of_their_labels(app, admin_client):
+    make_categories(app, "Tee", "äpfel", "Kaffee", "Zimt", "birnen")
+    groups = filter_groups(admin_client.get("/admin/product/").text)
+    offered = {item["operation"]: item["options"] for item in groups["Category"]}
+    assert [label for _, label in offered["equals"]] == ["äpfel", "birnen", "Kaffee", "Tee", "Zimt"]
+
+
 def test_a_reference_filter_over_many_rows_searches_them(app, admin_client, monkeypatch):
     monkeypatch.setattr(admin, "REFERENCE_OPTIONS", 2)
     tea, *_ = make_categories(app, "Tee <grün>", "Kaffee", "Kakao")
