@@ -1350,12 +1350,25 @@ class Repository:
             if entity.name == self.name:
                 where = sa.and_(where, other.table.c.id.not_in(ids))
             used = conn.execute(sa.select(sa.func.count()).select_from(other.table).where(where)).scalar_one()
-            if used:
-                verb = "refers" if used == 1 else "refer"
-                rows = f"{self.entity.label} can't be deleted" if len(ids) == 1 else "They can't be deleted"
-                them = "it" if len(ids) == 1 else "them"
-                noun = entity.noun(many=used != 1)
-                raise InUse(f"{rows}: {used} {noun} still {verb} to {them} through '{ref.label}'.")
+            if not used:
+                continue
+            verb = "refers" if used == 1 else "refer"
+            noun = entity.noun(many=used != 1)
+            if len(ids) == 1:
+                through = f"through '{ref.label}'"
+                raise InUse(
+                    f"{self.entity.label} can't be deleted: {used} {noun} still {verb} to it {through}."
+                )
+            # of several rows, name those in use: the others were kept too, and why is not theirs
+            held = conn.execute(sa.select(column).where(where).distinct().limit(4)).scalars().all()
+            names = [f"'{label}'" for label in self.labels(held[:3]).values()]
+            listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+            more = " and more" if len(held) > 3 else ""
+            them = "it" if len(held) == 1 else "them"
+            raise InUse(
+                f"Nothing was deleted: {used} {noun} still {verb} to {listed}{more} through '{ref.label}'; "
+                f"delete or change those first, or leave {them} out."
+            )
 
 
 def init_app(app: Flask, models: types.ModuleType) -> Store:

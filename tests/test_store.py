@@ -195,7 +195,10 @@ def test_delete_many_is_all_or_nothing(shop):
     add_product(kit_store, coffee, name="Lungo")
     with pytest.raises(InUse) as caught:
         kit_store["category"].delete_many([tea["id"], coffee["id"]])
-    assert caught.value.message == "They can't be deleted: 2 products still refer to them through 'Category'."
+    assert caught.value.message == (
+        "Nothing was deleted: 2 products still refer to 'Café & Tee' through 'Category'; "
+        "delete or change those first, or leave it out."
+    )
     assert kit_store["category"].count() == 2
     assert kit_store["category"].delete_many([tea["id"]]) == 1
 
