@@ -1296,7 +1296,12 @@ class Repository:
                 continue
             target = self.store[ref.to]
             if target._first(target.table.c.id == value) is None:
-                errors[ref.name] = f"{ref.label}: {target.entity.label} {value} doesn't exist."
+                errors[ref.name] = self._missing(ref, value)
+
+    def _missing(self, ref: Reference, value: int) -> str:
+        """ "Customer 99 doesn't exist.", led by the field's label where it says more ("Parent: ...")."""
+        said = f"{self.store[ref.to].entity.label} {value} doesn't exist."
+        return said if ref.label == self.store[ref.to].entity.label else f"{ref.label}: {said}"
 
     def _lock_references(self, conn: sa.Connection, cleaned: Row) -> None:
         """Inside a write: the rows referred to still exist, and stay until it commits.
@@ -1313,7 +1318,7 @@ class Repository:
             target = self.store[ref.to].table
             statement = sa.select(target.c.id).where(target.c.id == value).with_for_update(read=True)
             if conn.execute(statement).first() is None:
-                errors[ref.name] = f"{ref.label}: {self.store[ref.to].entity.label} {value} doesn't exist."
+                errors[ref.name] = self._missing(ref, value)
         if errors:
             raise ValidationError(errors)
 

@@ -79,7 +79,15 @@ def test_reference_to_missing_row_is_refused(shop):
     kit_store, _ = shop
     with pytest.raises(ValidationError) as caught:
         kit_store["product"].create({"name": "Tee", "category": 404, "price": "3"})
-    assert caught.value.fields == {"category": "Category: Category 404 doesn't exist."}
+    assert caught.value.fields == {"category": "Category 404 doesn't exist."}  # the label says it once
+
+
+def test_reference_to_missing_row_leads_with_a_label_that_says_more(tmp_path):
+    app = make_app(tmp_path, MODEL_SETS["unusual"])
+    with app.app_context(), pytest.raises(ValidationError) as caught:
+        app.extensions["kit.store"]["group"].create({"select": "a", "parent": 404})
+    assert caught.value.fields == {"parent": "Übergeordnete Gruppe: Gruppe 404 doesn't exist."}
+    app.extensions["kit.store"].close()
 
 
 def test_a_row_cannot_refer_to_itself_but_may_to_another_of_its_entity(tmp_path):
