@@ -838,6 +838,11 @@ class EntityView(SecureView, BaseModelView):
             for row in rows
         ]
 
+    def number_columns(self) -> set[str]:
+        """The list's columns of numbers and amounts, set flush right so that their digits line up."""
+        fields = self.repo.fields
+        return {name for name, _ in self._list_columns if name in fields and fields[name].kind in NUMBERS}
+
     def nothing_found(self, search: str | None, filters: Any, count: int = 0) -> str:
         """Why a list is empty: nothing yet, nothing matching what it was narrowed to, or past its end."""
         plural = self.repo.entity.noun()

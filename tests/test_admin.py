@@ -305,6 +305,16 @@ def test_search_sort_and_filter_in_the_list(app, admin_client):
     assert html.index("Tee") < html.index("Kakao") < html.index("Kaffee")
 
 
+def test_the_list_marks_its_own_order_and_sets_numbers_flush_right(app, admin_client):
+    html = admin_client.get("/admin/order/").text  # newest first: order="-placed_at"
+    header = re.search(r'<th class="column-header col-placed_at">.*?</th>', html, flags=re.S).group(0)
+    assert 'class="fa fa-chevron-down text-muted" title="The list\'s own order"' in header
+    assert html.count("The list's own order") == 1
+    assert '<th class="column-header col-total text-right">' in html
+    sorted_html = admin_client.get("/admin/order/?sort=0").text  # sorted by a column: its own arrow only
+    assert "The list's own order" not in sorted_html
+
+
 def test_reference_filter_offers_rows_added_after_start(app, admin_client):
     make_categories(app, "Kaffee")
     admin_client.get("/admin/product/")

@@ -261,12 +261,12 @@ def show_reference_picker(page: Page, repo: Repository) -> None:
     page.keyboard.press("Escape")
 
 
-def delete_from_its_row(page: Page, id: int, label: str) -> None:
+def delete_from_its_row(page: Page, id: int, entity: Entity) -> None:
     """The bin icon of a row, and yes to the question."""
     with answering(page) as questions:
         row_of(page, id).get_by_title("Delete Record").click()
-        expect_flash(page, f"{label} deleted.")
-    assert questions == ["Are you sure you want to delete this record?"]
+        expect_flash(page, f"{entity.label} deleted.")
+    assert questions == [f"Delete this {entity.noun(many=False)}?"]
 
 
 def export_csv(page: Page) -> list[list[str]]:
@@ -337,7 +337,7 @@ def test_admin_walk(serve, page, model_set, entity_name):
     show_history(page, live, repo, id, screenshots)
 
     filter_to(page, live, repo, [edited])
-    delete_from_its_row(page, id, entity.label)
+    delete_from_its_row(page, id, entity)
     expect_count(page, 0)
     with live.store():
         assert repo.count() == total
