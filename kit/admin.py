@@ -267,13 +267,21 @@ class ReferenceLoader(AjaxModelLoader):
             return None
 
     def get_list(self, query: str, offset: int = 0, limit: int = 10) -> list[Row]:
-        """`limit` matching rows from the `offset`-th on: "more results" asks for the next ten."""
+        """`limit` matching rows from the `offset`-th on: "more results" asks for the next ten.
+
+        Within those, rows whose label starts with what was typed come first ("Ah": Ahmed
+        before Fatima Zahra, whose city is Sahara).
+        """
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         page, skip = divmod(max(offset or 0, 0), limit)
         rows = self.page(query or "", page, limit)
         if skip:  # an offset between two pages: the end of one and the start of the next
             rows = rows[skip:] + self.page(query or "", page + 1, limit)[:skip]
-        return rows
+        typed = alphabetical((query or "").strip())
+        if not typed:
+            return rows
+        labels = self.target.labels(row["id"] for row in rows)
+        return sorted(rows, key=lambda row: not alphabetical(labels.get(row["id"], "")).startswith(typed))
 
     def page(self, query: str, page: int, per_page: int) -> list[Row]:
         """One page of the rows a query typed into the select finds."""

@@ -169,7 +169,9 @@ def test_list_page_shows_every_row_with_its_cells_and_links(tmp_path, model_set,
     rows_html = table.split("<tr>")[2:]  # after the header's
     cells = [
         [(name, " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())) for name, cell in found]
-        for found in (re.findall(r'<td class="col-(\w+)(?: text-right)?">(.*?)</td>', tr, re.S) for tr in rows_html)
+        for found in (
+            re.findall(r'<td class="col-(\w+)(?: text-right)?">(.*?)</td>', tr, re.S) for tr in rows_html
+        )
     ]
     assert cells == expected
     back = escape(urlencode({"url": list_url}))
@@ -282,6 +284,13 @@ def test_reference_select_searches_the_target(app, admin_client):
     make_categories(app, "Kaffee", "Tee", "Kakao")
     response = admin_client.get("/admin/product/ajax/lookup/?name=category&query=ka")
     assert sorted(label for _, label in response.get_json()) == ["Kaffee", "Kakao"]
+
+
+def test_reference_select_offers_labels_that_start_with_what_was_typed_first(app, admin_client):
+    make_categories(app, "Wiener Kaffee", "Kaffee", "Eiskaffee", "kaffeebohnen")
+    response = admin_client.get("/admin/product/ajax/lookup/?name=category&query=Kaf")
+    labels = [label for _, label in response.get_json()]
+    assert set(labels[:2]) == {"Kaffee", "kaffeebohnen"} and set(labels[2:]) == {"Wiener Kaffee", "Eiskaffee"}
 
 
 @pytest.mark.parametrize("query", ["", "kaffee"], ids=["everything", "a search"])
