@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kit.errors import StartupError
 from kit.store import Store, store
 
 POSTGRES_HINT = (
@@ -64,11 +66,27 @@ def backup(kit_store: Store, target: Path) -> None:
     """Copy the live database to `target`, consistent however many write meanwhile.
 
     The copy holds every password hash, so it is its owner's alone (0600) from its
-    first byte, and so is a folder made for it (0700).
+    first byte, and so is a folder made for it (0700). It is written beside the
+    target and renamed onto it when whole: a failed backup leaves an older one as it was.
     """
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
-    target.chmod(0o600)  # an older file written over keeps its mode otherwise
+    if target.exists() and target.stat().st_size and not is_sqlite(target):
+        raise click.ClickException(f"{target} exists and is not a database; name another file.")
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # 0600
+        os.close(handle)
+        try:
+            copy_database(kit_store, Path(partial))
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise click.ClickException(f"Can't write {target}: {reason[:1].lower() + reason[1:]}.") from None
+
+
+def copy_database(kit_store: Store, target: Path) -> None:
+    """The live database, copied into `target` through SQLite's backup API."""
     source = kit_store.db.engine.raw_connection()
     try:
         with closing(sqlite3.connect(target)) as copy:
@@ -94,16 +112,33 @@ def check_kit_database(path: Path) -> None:
 
 
 def restore(kit_store: Store, source: Path) -> None:
-    """Replace the live database's contents with `source`'s, in one step under SQLite's lock."""
+    """Replace the live database's contents with `source`'s, in one step under SQLite's lock.
+
+    The backup is first brought up to models.py in a copy (new columns, indexes): one that
+    models.py can't start on (a field since turned to money over its numbers) is refused
+    with nothing restored.
+    """
     check_kit_database(source)
-    live = kit_store.db.engine.raw_connection()
-    try:
-        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_db:
-            backup_db.backup(live.driver_connection)
-    finally:
-        live.close()
+    with tempfile.TemporaryDirectory() as folder:
+        trial = Path(folder) / source.name
+        read_only = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        with closing(read_only) as backup_db, closing(sqlite3.connect(trial)) as copy:
+            backup_db.backup(copy)
+        fitted = Store(f"sqlite:///{trial}", kit_store.schema, pool=1)
+        try:
+            fitted.sync()
+        except StartupError as error:
+            said = f"Nothing was restored: {source} doesn't fit models.py. {error.message}"
+            raise click.ClickException(said) from None
+        finally:
+            fitted.close()
+        live = kit_store.db.engine.raw_connection()
+        try:
+            with closing(sqlite3.connect(trial)) as fitted_db:
+                fitted_db.backup(live.driver_connection)
+        finally:
+            live.close()
     kit_store.db.engine.dispose()  # no pooled connection keeps a page of the old contents
-    kit_store.sync()  # a backup from before a models.py change gets its new columns
 
 
 @click.command("backup")
@@ -132,6 +167,8 @@ def restore_command(path: Path, yes: bool) -> None:
     """Bring back a backup made by `flask backup`, replacing every row of the live database."""
     kit_store = store()
     live = sqlite_path(kit_store)
+    if path.resolve() == live.resolve():
+        raise click.ClickException(f"{path} is the live database itself; name a backup.")
     check_kit_database(path)
     if not yes:
         click.confirm(f"Replace every row in {live.name} with the contents of {path}?", abort=True)

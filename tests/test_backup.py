@@ -187,3 +187,68 @@ def test_backup_refuses_a_static_folder_where_anyone_could_download_it(app, runn
     assert result.exit_code == 1
     assert f"{target} is in a static folder, open to anyone; name another file." in result.output
     assert not target.exists()
+
+
+@sqlite_only
+def test_restore_refuses_the_live_database_itself(runner, tmp_path):
+    result = runner.invoke(args=["restore", str(tmp_path / "test.db"), "--yes"])
+    assert (
+        result.exit_code == 1
+        and result.output == f"Error: {tmp_path / 'test.db'} is the live database itself; name a backup.\n"
+    )
+
+
+@sqlite_only
+def test_a_backup_models_py_cant_start_on_is_refused_with_nothing_restored(app, runner, tmp_path):
+    from kit.declare import Entity, Integer, Text
+
+    older = types.ModuleType("models_then")
+    older.category = Entity("category", Text("name", required=True, unique=True), Integer("description"))
+    (tmp_path / "then").mkdir()
+    then = make_app(tmp_path / "then", older)
+    with then.app_context():
+        then.extensions["kit.store"]["category"].create({"name": "Damals", "description": 12})
+    then.extensions["kit.store"].close()
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Bleibt"})
+    result = runner.invoke(args=["restore", str(tmp_path / "then" / "test.db"), "--yes"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: Nothing was restored: {tmp_path / 'then' / 'test.db'} doesn't fit models.py."
+    )
+    assert "'description'" in result.output
+    with app.app_context():
+        assert [row["name"] for row in app.extensions["kit.store"]["category"].iterate()] == ["Bleibt"]
+
+
+@sqlite_only
+def test_a_backup_that_cant_be_written_says_where_in_a_sentence(runner, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    result = runner.invoke(args=["backup", str(tmp_path / "a-file" / "copy.db")])
+    assert result.exit_code == 1 and result.output.startswith(
+        f"Error: Can't write {tmp_path / 'a-file' / 'copy.db'}: "
+    )
+    assert "Traceback" not in result.output
+
+
+@sqlite_only
+def test_a_backup_never_writes_over_a_file_that_is_no_database(runner, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Pitch notes\n")
+    result = runner.invoke(args=["backup", str(notes)])
+    assert (
+        result.exit_code == 1
+        and result.output == f"Error: {notes} exists and is not a database; name another file.\n"
+    )
+    assert notes.read_text() == "# Pitch notes\n"
+
+
+@sqlite_only
+def test_a_backup_replaces_an_older_backup_whole(app, runner, tmp_path):
+    target = tmp_path / "nightly.db"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    with app.app_context():
+        app.extensions["kit.store"]["category"].create({"name": "Neu"})
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    assert ("category", 1, 1) in rows_and_kept_counts(target)
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".nightly")] == []
