@@ -48,7 +48,11 @@ class SeedFile:
         self.path, self.repo = path, repo
         self.name = path.relative_to(root.parent).as_posix()
         lines = self.read()
-        header = lines[0] if lines else []
+        if not lines or not lines[0]:
+            columns = ", ".join(name for name, f in repo.entity.fields.items() if not f.hidden)
+            empty = "is empty" if not any(lines) else "starts with a blank line"
+            raise SeedError(f"{self.name} {empty}; its first line names the columns: {columns}.")
+        header = lines[0]
         self.check_header(header)
         self.rows: list[tuple[int, RawRow]] = []
         for number, cells in enumerate(lines[1:], start=2):
@@ -65,13 +69,20 @@ class SeedFile:
         """The file's lines as lists of cells; a file that isn't UTF-8 CSV is refused."""
         try:
             with self.path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.reader(handle)
+                # strict: a quote left open would otherwise take in every line after it, silently
+                reader = csv.reader(handle, strict=True)
+                lines: list[list[str]] = []
                 try:
-                    return list(reader)
+                    lines.extend(reader)
                 except csv.Error as error:
+                    if str(error) == "unexpected end of data":
+                        raise SeedError(
+                            f'{self.where(len(lines) + 1)}: a quote (") opens a cell and is never closed.'
+                        ) from None
                     raise SeedError(
                         f"{self.name}, line {reader.line_num}: this is not CSV ({error})."
                     ) from None
+                return lines
         except UnicodeDecodeError:
             raise SeedError(f"{self.name}: the file is not UTF-8 text; save it as CSV UTF-8.") from None
         except OSError as error:

@@ -162,6 +162,21 @@ BROKEN = [
         "seed/product.csv: column 3 of the header has no name.",
     ),
     (
+        "category.csv",
+        ["name,description", 'Pottery,"Thrown by hand', "Glass,Blown", "Wood,Turned"],
+        'seed/category.csv, row 2: a quote (") opens a cell and is never closed.',
+    ),
+    (
+        "category.csv",
+        [""],
+        "seed/category.csv is empty; its first line names the columns: name, description.",
+    ),
+    (
+        "category.csv",
+        ["", "name,description", "Glass,Blown"],
+        "seed/category.csv starts with a blank line; its first line names the columns: name, description.",
+    ),
+    (
         "event.json",
         ['[{"name": "Concert"}]'],
         "seed/event.json: seed/ holds one .csv file per entity; convert this file to CSV or move it out.",
