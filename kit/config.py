@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -15,6 +17,8 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 
 from kit.errors import StartupError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill app.config from defaults, then .env, then the environment, then overrides."""
     root = Path(app.root_path)
     from_file = dotenv_values(root / ".env")
+    warn_of_misspelt_names(from_file)
     for setting in SETTINGS:
         raw = os.environ.get(setting.name, from_file.get(setting.name) or setting.default)
         app.config[setting.name] = parse(setting, raw or "")
@@ -159,6 +164,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
             check_bounds(setting, app.config[setting.name])
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
     app.config["ALLOWED_HOSTS"] = host_names(app.config["ALLOWED_HOSTS"])
+    check_origins(app.config["CORS_ORIGINS"])
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
@@ -168,7 +174,30 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
 def host_names(value: str | list[str] | None) -> list[str] | None:
     """ALLOWED_HOSTS as a list of names (werkzeug's host_is_trusted reads them), or None for any host."""
     names = value.split(",") if isinstance(value, str) else value or []
-    return [name.strip() for name in names if name.strip()] or None
+    names = [name.strip() for name in names if name.strip()]
+    for name in names:
+        if "/" in name or "@" in name:  # a URL pasted in would match no request: every one a 400
+            raise SettingError(f"ALLOWED_HOSTS takes host names like shop.example.com, not '{name}'.")
+    return names or None
+
+
+def check_origins(value: str) -> None:
+    """Refuse a CORS origin that no browser would send (an origin is scheme://host[:port], no path)."""
+    for origin in (o.strip().rstrip("/") for o in value.split(",") if o.strip()):
+        scheme, _, rest = origin.partition("://")
+        if origin != "*" and (scheme not in ("http", "https") or not rest or "/" in rest):
+            raise SettingError(f"CORS_ORIGINS takes origins like https://app.example.com, not '{origin}'.")
+
+
+def warn_of_misspelt_names(from_file: Mapping[str, str | None]) -> None:
+    """A name in .env that is close to a setting's but isn't one (PAGESIZE) is said, not silently unused."""
+    names = [setting.name for setting in SETTINGS]
+    for name in from_file:
+        if name in names:
+            continue
+        meant = difflib.get_close_matches(name.upper(), names, n=1, cutoff=0.85)
+        if meant:
+            log.warning(f".env sets {name}, which is no setting; did you mean {meant[0]}?")
 
 
 def check_bounds(setting: Setting, value: int) -> None:

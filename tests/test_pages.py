@@ -270,3 +270,37 @@ def test_unreadable_setting_in_the_environment_stops_the_start(tmp_path, monkeyp
     monkeypatch.setenv("PAGE_SIZE", "zwanzig")
     with pytest.raises(SettingError, match="PAGE_SIZE must be a whole number, not 'zwanzig'."):
         make_app(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        (
+            "ALLOWED_HOSTS",
+            "https://shop.example.com/",
+            "ALLOWED_HOSTS takes host names like shop.example.com",
+        ),
+        ("ALLOWED_HOSTS", "shop.example.com, admin@shop.example.com", "not 'admin@shop.example.com'"),
+        ("CORS_ORIGINS", "app.example.com", "CORS_ORIGINS takes origins like https://app.example.com"),
+        ("CORS_ORIGINS", "https://app.example.com/spa", "not 'https://app.example.com/spa'"),
+    ],
+)
+def test_a_host_or_origin_that_would_never_match_stops_the_start(tmp_path, setting, value, message):
+    with pytest.raises(SettingError, match=re.escape(message)):
+        make_app(tmp_path, **{setting: value})
+
+
+def test_hosts_and_origins_written_right_start(tmp_path):
+    app = make_app(
+        tmp_path, ALLOWED_HOSTS=".example.com, localhost", CORS_ORIGINS="https://a.example.com/, *"
+    )
+    assert app.config["ALLOWED_HOSTS"] == [".example.com", "localhost"]
+    app.extensions["kit.store"].close()
+
+
+def test_a_misspelt_setting_in_env_is_said(caplog):
+    config.warn_of_misspelt_names({"PAGESIZE": "30", "page_size": "40", "FLASK_APP": "app", "DEBUG": "false"})
+    assert [record.getMessage() for record in caplog.records] == [
+        ".env sets PAGESIZE, which is no setting; did you mean PAGE_SIZE?",
+        ".env sets page_size, which is no setting; did you mean PAGE_SIZE?",
+    ]
