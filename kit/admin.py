@@ -48,7 +48,7 @@ from wtforms import (
 )
 
 from kit import security, tokens
-from kit.auth import MIN_PASSWORD, hash_password, is_local
+from kit.auth import MIN_PASSWORD, hash_password, is_local, weak_password
 from kit.errors import Changed, InUse, KitError, ValidationError
 from kit.fields import FROM_JSON, Field, FieldError, Reference, row_id
 from kit.schema import VERSION
@@ -1053,9 +1053,7 @@ class UserView(EntityView):
         """What is wrong with the password typed; a new user needs one, an edit may leave it empty."""
         if not password:
             return "Password is required." if model is None else None
-        if len(password) < MIN_PASSWORD:
-            return f"Password must have at least {MIN_PASSWORD} characters."
-        return None
+        return weak_password(password)
 
     def user_data(self, form: Form, model: Row | None = None) -> dict[str, Any]:
         data = form_data(form, self.repo)

@@ -153,6 +153,15 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
+def weak_password(password: str) -> str | None:
+    """What makes a password too easy to guess, as a sentence, or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"Password must have at least {MIN_PASSWORD} characters."
+    if len(set(password)) == 1:  # ten spaces, or aaaaaaaaaa
+        return "Password can't be one character over and over."
+    return None
+
+
 def save_user(
     email: str, password: str, role: str | None = None, name: str = "", printed: bool = False
 ) -> Row:
@@ -161,8 +170,8 @@ def save_user(
     A new password ends the user's sessions and leaves a deactivated login deactivated.
     `printed`: the password went to the start-up log, so `flask check-deploy` asks for another.
     """
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError({"password": f"The password must have at least {MIN_PASSWORD} characters."})
+    if problem := weak_password(password):
+        raise ValidationError({"password": problem})
     users = store()["kit_user"]
     values = {
         "password_hash": hash_password(password),

@@ -266,10 +266,18 @@ def test_create_admin_again_keeps_the_role_and_a_deactivated_login_deactivated(a
     assert post_login(app.test_client(), EMAIL, "über geheimes Passwort").status_code == 200
 
 
-def test_create_admin_refuses_a_short_password(app, runner):
-    result = runner.invoke(args=["create-admin", EMAIL, "--password", "kurz-ä"])
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("kurz-ä", "Password must have at least 10 characters."),
+        (" " * 18, "Password can't be one character over and over."),
+        ("ä" * 12, "Password can't be one character over and over."),
+    ],
+)
+def test_create_admin_refuses_a_short_or_repeated_password(app, runner, password, said):
+    result = runner.invoke(args=["create-admin", EMAIL, "--password", password])
     assert result.exit_code == 1, result.output
-    assert "The password must have at least 10 characters." in result.output
+    assert said in result.output
     assert isinstance(result.exception, SystemExit), result.exception  # click's message, no traceback
     assert "Traceback" not in result.output
     assert user_count(app) == 0
