@@ -600,8 +600,8 @@ class Repository:
             if found is not None and column.name in self.entity.fields and not alike(found, column.type):
                 f = self.fields[column.name]
                 raise DeclarationError(
-                    f"Entity '{self.name}', field '{f.name}': its column holds {kind_of(found)} values, "
-                    f"not {f.kind}; give the field a new name (the old column keeps its data)."
+                    f"Entity '{self.name}', field '{f.name}': its column was made for {kind_of(found)} "
+                    f"values, not {f.kind}; give the field a new name (the old column keeps its data)."
                 )
             if found is None:
                 add_column(conn, column)
@@ -635,6 +635,8 @@ class Repository:
                 index.drop(conn)  # made before lists ordered NULL first on PostgreSQL, or text caseless
                 del indexes[index.name]
             if index.name not in indexes:
+                if index.unique:
+                    self.refuse_shared_values(conn, index)
                 try:
                     index.create(conn)
                 except sa.exc.IntegrityError:
@@ -643,6 +645,30 @@ class Repository:
                         f"Entity '{self.name}', field '{column}': can't be unique, "
                         "existing rows share a value."
                     ) from None
+
+    def refuse_shared_values(self, conn: sa.Connection, index: sa.Index) -> None:
+        """Before a unique index is made over stored rows: name a value rows share, and how many do."""
+        key = next(iter(index.expressions))
+        while isinstance(key, sa.UnaryExpression):  # NULLS FIRST: an index's order, not a value
+            key = key.element
+        shared = conn.execute(
+            sa.select(key, sa.func.count())
+            .where(key.is_not(None))
+            .group_by(key)
+            .having(sa.func.count() > 1)
+            .limit(1)
+        ).first()
+        if shared is not None:
+            name = next(iter(index.columns)).name
+            value = (
+                self.fields[name].format(self.fields[name].from_db(shared[0]))
+                if name in self.fields
+                else shared[0]
+            )
+            raise DeclarationError(
+                f"Entity '{self.name}', field '{name}': can't be unique, {shared[1]} rows share the value "
+                f"'{value}'; make them differ or leave out unique=True."
+            )
 
     @staticmethod
     def sorted_alike(conn: sa.Connection, index: sa.Index, found: Any) -> bool:

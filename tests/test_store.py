@@ -493,8 +493,12 @@ def test_a_failed_start_leaves_no_store_open(tmp_path):
             app.extensions["kit.store"]["note"].create({"title": "Zwei"})
     app.extensions["kit.store"].close()
     before = set(STORES)
-    with pytest.raises(DeclarationError, match="can't be unique"):
+    with pytest.raises(DeclarationError) as refused:
         restart(tmp_path, Entity("note", Text("title", unique=True)))
+    assert refused.value.message == (
+        "Entity 'note', field 'title': can't be unique, 2 rows share the value 'Zwei'; "
+        "make them differ or leave out unique=True."
+    )
     assert set(STORES) == before
 
 
@@ -506,7 +510,7 @@ def test_a_field_whose_column_holds_another_kind_of_value_stops_start_up(tmp_pat
     with pytest.raises(DeclarationError) as refused:
         restart(tmp_path, Entity("note", Money("price")))
     assert str(refused.value) == (
-        "Entity 'note', field 'price': its column holds text values, not money; "
+        "Entity 'note', field 'price': its column was made for text values, not money; "
         "give the field a new name (the old column keeps its data)."
     )
 
