@@ -357,6 +357,7 @@ class Store:
             sa.Column("entity", sa.Unicode(63), primary_key=True),
             sa.Column("field", sa.Unicode(63), primary_key=True),
             sa.Column("kind", sa.Unicode(20), nullable=False),
+            sa.Column("declared", sa.Boolean),  # false once models.py leaves it out; null: made before
         )
         self.changes = sa.Table(  # who made, changed or deleted which row when: see Repository.record
             "kit_change",
@@ -476,10 +477,11 @@ class Store:
             self.counts.create(conn, checkfirst=True)
             self.kinds.create(conn, checkfirst=True)
             self.changes.create(conn, checkfirst=True)
-            present = {c["name"] for c in sa.inspect(conn).get_columns(self.changes.name)}
-            for column in self.changes.columns:
-                if column.name not in present:  # a database made before the column was
-                    add_column(conn, column)
+            for table in (self.counts, self.kinds, self.changes):
+                present = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present:  # a database made before the column was
+                        add_column(conn, column)
             for repo in self:
                 repo.sync(conn, inspector if repo.entity.name in existing else None)
             self.sync_kinds(conn)
@@ -490,12 +492,15 @@ class Store:
         Money is stored as whole cents, so an integer column's 12 would read as 0.12 and a money
         column's 12.00 as 1200: the column alone can't tell, the kind it was declared with can.
         """
-        recorded = {(row.entity, row.field): row.kind for row in conn.execute(sa.select(self.kinds))}
+        rows = list(conn.execute(sa.select(self.kinds)))
+        recorded = {(row.entity, row.field): row.kind for row in rows}
+        left_out = {(row.entity, row.field) for row in rows if row.declared is False}
+        self.say_what_was_left_out(conn, rows)
         first_seen = []
         for repo in self:
             for f in repo.entity.fields.values():
                 was = recorded.get((repo.name, f.name))
-                if was == f.kind:
+                if was == f.kind and (repo.name, f.name) not in left_out:
                     continue
                 column = repo.table.c[f.name]
                 if (
@@ -508,12 +513,40 @@ class Store:
                         f"not {f.kind}; give the field a new name (the old column keeps its data)."
                     )
                 if was is None:
-                    first_seen.append({"entity": repo.name, "field": f.name, "kind": f.kind})
+                    seen = {"entity": repo.name, "field": f.name, "kind": f.kind, "declared": True}
+                    first_seen.append(seen)
                 else:
                     where = (self.kinds.c.entity == repo.name) & (self.kinds.c.field == f.name)
-                    conn.execute(self.kinds.update().where(where).values(kind=f.kind))
+                    conn.execute(self.kinds.update().where(where).values(kind=f.kind, declared=True))
         if first_seen:  # every field of a new database: one statement
             conn.execute(self.kinds.insert(), first_seen)
+
+    def say_what_was_left_out(self, conn: sa.Connection, recorded: list[sa.Row[Any]]) -> None:
+        """Once, at the first start without them: the entities and fields models.py no longer declares.
+
+        Their tables and columns keep their data (nothing is dropped), which a renamed field or
+        entity would otherwise hide without a word.
+        """
+        gone: dict[str, list[str]] = {}
+        for row in recorded:
+            declared = row.entity in self.repositories and row.field in self.repositories[row.entity].fields
+            if row.declared is not False and not declared:
+                gone.setdefault(row.entity, []).append(row.field)
+        for entity, fields in gone.items():
+            if entity not in self.repositories:
+                log.warning(
+                    f"Entity '{entity}' is no longer in models.py: its table and rows are kept, "
+                    "and come back if it is declared again."
+                )
+            else:
+                listed = ", ".join(f"'{name}'" for name in fields)
+                which = f"fields {listed} are" if len(fields) > 1 else f"field {listed} is"
+                log.warning(
+                    f"Entity '{entity}', {which} no longer in models.py: the data is kept in its table, "
+                    "and comes back if declared again."
+                )
+            where = (self.kinds.c.entity == entity) & self.kinds.c.field.in_(fields)
+            conn.execute(self.kinds.update().where(where).values(declared=False))
 
 
 def as_json(f: Field, value: Value) -> Any:

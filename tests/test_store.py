@@ -486,6 +486,28 @@ def test_two_entities_that_would_make_one_table_or_index_are_refused(tmp_path, e
     )
 
 
+def test_a_field_or_entity_left_out_of_models_py_is_said_once_and_its_data_kept(tmp_path, caplog):
+    app = restart(tmp_path, Entity("note", Text("title"), Text("city")), Entity("review", Text("text")))
+    with app.app_context():
+        app.extensions["kit.store"]["note"].create({"title": "Eins", "city": "Köln"})
+    app.extensions["kit.store"].close()
+    caplog.set_level("WARNING", logger="kit.store")
+    for _ in range(2):  # said at the first start without them, not at every start
+        restart(tmp_path, Entity("note", Text("title"), Text("town"))).extensions["kit.store"].close()
+    assert [record.getMessage() for record in caplog.records] == [
+        "Entity 'note', field 'city' is no longer in models.py: the data is kept in its table, "
+        "and comes back if declared again.",
+        "Entity 'review' is no longer in models.py: its table and rows are kept, "
+        "and come back if it is declared again.",
+    ]
+    caplog.clear()
+    app = restart(tmp_path, Entity("note", Text("title"), Text("city")))
+    with app.app_context():
+        assert app.extensions["kit.store"]["note"].get(1)["city"] == "Köln"  # back, as it was
+    app.extensions["kit.store"].close()
+    assert [record.getMessage()[:34] for record in caplog.records] == ["Entity 'note', field 'town' is no "]
+
+
 def test_a_failed_start_leaves_no_store_open(tmp_path):
     app = restart(tmp_path, Entity("note", Text("title")))
     with app.app_context():
