@@ -63,13 +63,12 @@ def revoke_all(user: Row) -> int:
     return tokens.delete_many(ids)
 
 
-def find_user(email: str) -> Row:
-    """The user with this email, or a ClickException saying how to make one."""
+def find_user(email: str, hint: bool = True) -> Row:
+    """The user with this email, or a ClickException saying so (and, with `hint`, how to make one)."""
     user = store()["kit_user"].find("email", email)
     if user is None:
-        raise click.ClickException(
-            f"There is no user {email}; make one with: flask create-admin {email} --role editor"
-        )
+        make = f"; make one with: flask create-admin {email} --role editor" if hint and "@" in email else "."
+        raise click.ClickException(f"There is no user {email}{make}")
     return user
 
 
@@ -93,7 +92,7 @@ def create_token(email: str, name: str) -> None:
 @with_appcontext
 def revoke_tokens(email: str) -> None:
     """Revoke every API token of the user with this email."""
-    user = find_user(email)
+    user = find_user(email, hint=False)  # no one to make: there are no tokens to revoke
     count = revoke_all(user)
     click.echo(f"Revoked {count} token{'' if count == 1 else 's'} of {user['email']}.")
 

@@ -697,10 +697,12 @@ def test_create_token_command_makes_a_working_token(app):
     refusal(client.post("/api/category", json={"name": "Brot"}, headers=bearer(token)), 401)
 
 
-def test_create_token_for_an_unknown_user_says_how_to_make_one(runner):
+def test_create_token_for_an_unknown_user_says_how_to_make_one_and_revoke_tokens_only_that(runner):
     result = runner.invoke(args=["create-token", "nobody@example.com"])
     assert result.exit_code == 1
     assert "There is no user nobody@example.com; make one with: flask create-admin" in result.output
+    revoking = runner.invoke(args=["revoke-tokens", "nobody@example.com"])
+    assert revoking.exit_code == 1 and revoking.output == "Error: There is no user nobody@example.com.\n"
 
 
 def test_a_deactivated_login_gets_no_new_token(app, runner):
