@@ -20,7 +20,8 @@ WORDS = (
     "amber", "berg", "café", "delta", "élan", "fjord", "größe", "harbor", "iris", "jade",
     "koi", "lumen", "mañana", "nord", "opal", "piñon", "quartz", "rye", "søren", "tide",
 )  # fmt: skip
-START = dt.datetime(2026, 1, 1, 9, 0)
+START = dt.datetime(2024, 1, 1, 9, 0)
+"""Made-up dates and times fall in the 600 days after this: past ones, as most a demo shows are."""
 
 
 def value(
