@@ -80,7 +80,8 @@
    of it ("1" became 0001-01-01, so typing 1990-01-01 gave 0001-01-01990-01-01), and a day picked
    for a time came with the clock's time of now, which "equals" never finds and "from" cuts that
    morning off. Here the box keeps what is typed and the calendar follows it, and a day picked for a
-   time starts at 00:00, or ends at 23:59 where the operation looks at the day's end. */
+   time starts at 00:00, ends at 23:59 where the operation looks at the day's end, or is the whole
+   day for "equals". */
 (function ($, moment) {
   "use strict";
   if (!$ || !moment) {
@@ -93,6 +94,9 @@
   // ends at 23:59 so that the day is in; for "greater than" too, so that it is out, as with dates
   // ("greater than 2026-07-01" starts on the 2nd). "from", "less than" and the rest start at 00:00.
   var TO_DAY_END = /_(to|greater_than)$/;
+  // A day picked for "equals" a time is that whole day: written as the day alone, which the kit
+  // reads as the day from its first minute to its last. A time typed there is kept as typed.
+  var WHOLE_DAY = /_equals$/;
 
   // Puts the calendar on a moment without touching the box. The picker writes the box when it
   // closes on another moment than it opened on, so the moment it opened on is moved as well.
@@ -110,7 +114,7 @@
   function keepTyping(box, picker) {
     box.off("keyup.daterangepicker");
     box.on("input", function () {
-      var typed = moment(box.val(), picker.format, true);
+      var typed = moment(box.val(), [picker.format, FORMATS.datetimepicker], true);
       showMoment(picker, typed.isValid() ? typed : picker.startDate);
     });
   }
@@ -134,7 +138,8 @@
     window.faForm.applyStyle = function (field, name) {
       var isDateFilter = field.hasClass("filter-val") && FORMATS[name];
       if (isDateFilter) {
-        field.attr("data-date-format", FORMATS[name]);
+        var wholeDay = name === "datetimepicker" && WHOLE_DAY.test(field.attr("name") || "");
+        field.attr("data-date-format", wholeDay ? FORMATS.datepicker : FORMATS[name]);
       }
       var styled = applyStyle.apply(this, arguments);
       var picker = field.data("daterangepicker");

@@ -153,10 +153,10 @@ def test_a_day_picked_for_a_date_filter_is_that_day(serve, page):
 @pytest.mark.parametrize(
     ("operation", "picked", "wanted"),
     [
-        (
+        (  # the whole day, written as the day alone
             "equals",
-            DAY_STARTS,
-            [Filter("placed_at", "gte", "2026-07-01 00:00"), Filter("placed_at", "lt", "2026-07-01 00:01")],
+            "2026-07-01",
+            [Filter("placed_at", "gte", "2026-07-01 00:00"), Filter("placed_at", "lt", "2026-07-02 00:00")],
         ),
         ("from", DAY_STARTS, [Filter("placed_at", "gte", "2026-07-01 00:00")]),  # that morning too
         ("less than", DAY_STARTS, [Filter("placed_at", "lt", "2026-07-01 00:00")]),  # the days before
