@@ -241,8 +241,31 @@ def reference_options(target: Repository) -> list[tuple[str, str]] | None:
 
 
 def alphabetical(text: str) -> str:
-    """A sort key that puts "äpfel" beside "apfel" and "Birne" beside "birne", as a person orders them."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    """A sort key that puts "äpfel" beside "apfel", "Łucja" beside "Lucja" and "Birne" beside "birne"."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bare.translate(UNDECOMPOSED).casefold()
+
+
+UNDECOMPOSED = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Ø": "O",
+        "ø": "o",
+        "Đ": "D",
+        "đ": "d",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "ß": "ss",
+        "Þ": "Th",
+        "þ": "th",
+        "ð": "d",
+        "ı": "i",
+    }
+)
+"""Latin letters whose accent Unicode doesn't split off (NFKD leaves Ł whole), as they are alphabetised."""
 
 
 # -- forms ----------------------------------------------------------------------
@@ -280,8 +303,16 @@ class ReferenceLoader(AjaxModelLoader):
         typed = alphabetical((query or "").strip())
         if not typed:
             return rows
-        labels = self.target.labels(row["id"] for row in rows)
-        return sorted(rows, key=lambda row: not alphabetical(labels.get(row["id"], "")).startswith(typed))
+        labels = {
+            id: alphabetical(label) for id, label in self.target.labels(row["id"] for row in rows).items()
+        }
+
+        def rank(row: Row) -> int:
+            """0: the label starts with what was typed; 1: a word of it does; 2: it matched elsewhere."""
+            label = labels.get(row["id"], "")
+            return 0 if label.startswith(typed) else 1 if f" {typed}" in f" {label}" else 2
+
+        return sorted(rows, key=rank)
 
     def page(self, query: str, page: int, per_page: int) -> list[Row]:
         """One page of the rows a query typed into the select finds."""
@@ -1138,7 +1169,7 @@ class TokenView(EntityView):
     def create_view(self) -> Any:
         """Flask-Admin's create page; a token just made is shown on this answer, not after a redirect."""
         if request.method == "POST" and request.form.get("form_once") in session.get(SENT_FORMS, []):
-            flash("That form made its token already; it is in this list (a token is shown once).", "error")
+            flash("That form made its token already; it is in this list (a token is shown once).", "info")
             return redirect(self.get_url(".index_view"))
         answer = super().create_view()
         if "kit_token_made" not in g:

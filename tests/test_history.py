@@ -116,7 +116,10 @@ def test_bulk_loads_leave_no_lines_and_the_details_page_says_so(app):
         seed.load_fake(kit_store, ["category", "product"], 50)
         assert kit_store.recent_changes(["category", "product"]) == []
     details = log_in(app).get("/admin/product/details/?id=1").text
-    assert "No changes recorded: rows loaded from seed/ or an import start without history." in details
+    assert (
+        "No changes recorded yet: rows that came with the demo data or a bulk load have none until "
+        "someone edits them."
+    ) in details
 
 
 def test_api_writes_name_the_token_owner_or_the_logged_in_user(app):
