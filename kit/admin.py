@@ -293,7 +293,7 @@ class ReferenceLoader(AjaxModelLoader):
         """`limit` matching rows from the `offset`-th on: "more results" asks for the next ten.
 
         Within those, rows whose label starts with what was typed come first ("Ah": Ahmed
-        before Fatima Zahra, whose city is Sahara).
+        before Fatima Zahra, whose city is Sahara), then those with a word that starts with it.
         """
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         page, skip = divmod(max(offset or 0, 0), limit)
