@@ -281,7 +281,8 @@ class ReferenceLoader(AjaxModelLoader):
     def format(self, model: Row | None) -> tuple[Any, str] | None:
         if model is None:
             return None
-        return model["id"], self.target.label(model)
+        found = g.get("kit_found_labels", {}).get((self.target.name, model["id"]))  # read by get_list
+        return model["id"], found or self.target.label(model)
 
     def get_one(self, pk: Any) -> Row | None:
         try:
@@ -300,16 +301,16 @@ class ReferenceLoader(AjaxModelLoader):
         rows = self.page(query or "", page, limit)
         if skip:  # an offset between two pages: the end of one and the start of the next
             rows = rows[skip:] + self.page(query or "", page + 1, limit)[:skip]
+        found = self.target.labels(row["id"] for row in rows)  # once for the page, `format` reads them too
+        known = g.setdefault("kit_found_labels", {})
+        known.update({(self.target.name, id): label for id, label in found.items()})
         typed = alphabetical((query or "").strip())
         if not typed:
             return rows
-        labels = {
-            id: alphabetical(label) for id, label in self.target.labels(row["id"] for row in rows).items()
-        }
 
         def rank(row: Row) -> int:
             """0: the label starts with what was typed; 1: a word of it does; 2: it matched elsewhere."""
-            label = labels.get(row["id"], "")
+            label = alphabetical(found.get(row["id"], ""))
             return 0 if label.startswith(typed) else 1 if f" {typed}" in f" {label}" else 2
 
         return sorted(rows, key=rank)
@@ -707,7 +708,8 @@ class EntityView(SecureView, BaseModelView):
 
     def history(self, row: Row) -> list[tuple[Change, str]]:
         """The row's latest changes, each with what it did in words (the details page shows them)."""
-        return [(change, described(self.repo.store, change)) for change in self.repo.history(row["id"])]
+        changes = self.repo.history(row["id"])
+        return list(zip(changes, described(self.repo.store, changes), strict=True))
 
     def remember_labels(self, rows: list[Row]) -> None:
         """Fetch the labels of every referenced row on a page in one query per reference."""
@@ -979,8 +981,20 @@ class EntityView(SecureView, BaseModelView):
         flash(f"Deleted {count} {self.repo.entity.noun(many=count != 1)}.", "success")
 
 
-def described(kit_store: Store, change: Change) -> str:
-    """What a change did, in words: "Created", "Changed Price (2.50 → 2.80) and Description", "Deleted"."""
+def described(kit_store: Store, changes: list[Change]) -> list[str]:
+    """What each change did, in words; the rows its references name are read once per entity."""
+    wanted: dict[str, set[Any]] = {}
+    for change in changes:
+        fields = kit_store[change.entity].fields
+        for name, pair in change.values.items():
+            if isinstance(fields.get(name), Reference):
+                wanted.setdefault(fields[name].to, set()).update(pair)
+    labels = {entity: kit_store[entity].labels(ids) for entity, ids in wanted.items()}
+    return [in_words(kit_store, change, labels) for change in changes]
+
+
+def in_words(kit_store: Store, change: Change, labels: dict[str, dict[int, str]]) -> str:
+    """What a change did: "Created", "Changed Price (2.50 → 2.80) and Description", "Deleted"."""
     if change.action != "changed":
         return change.action.capitalize()
     fields = kit_store[change.entity].fields
@@ -990,7 +1004,7 @@ def described(kit_store: Store, change: Change) -> str:
         if f is None or f.hidden:
             parts.append(name if f is None else f.label)
         elif name in change.values:
-            before, after = (shown_value(kit_store, f, value) for value in change.values[name])
+            before, after = (shown_value(kit_store, f, value, labels) for value in change.values[name])
             parts.append(f"{f.label} ({before} → {after})")
         else:
             parts.append(f.label)
@@ -1002,12 +1016,12 @@ SHOWN_LENGTH = 40
 """A value in a line of history is cut to this many characters."""
 
 
-def shown_value(kit_store: Store, f: Field, value: Any) -> str:
+def shown_value(kit_store: Store, f: Field, value: Any, labels: dict[str, dict[int, str]]) -> str:
     """A value as a row's history stored it (JSON), in words: a referenced row by its label."""
     if value is None or value == "":
         return "empty"
     if isinstance(f, Reference):
-        text = kit_store[f.to].labels([value]).get(value) or f"{kit_store[f.to].entity.label} {value}"
+        text = labels.get(f.to, {}).get(value) or f"{kit_store[f.to].entity.label} {value}"
     else:
         convert = FROM_JSON.get(f.kind)
         text = f.format(value if convert is None else convert(value))
@@ -1046,12 +1060,12 @@ class DashboardView(SecureView, AdminIndexView):
         labels = {entity: store()[entity].labels(rows) for entity, rows in ids.items()}
         gone = {(change.entity, change.row): change.label for change in changes if change.label}
         lines = []
-        for change in changes:
+        for change, what in zip(changes, described(store(), changes), strict=True):
             entity = store()[change.entity].entity
             label = labels[change.entity].get(change.row)  # none once the row is deleted
             name = f"{entity.label} {label or gone.get((change.entity, change.row)) or change.row}"
             url = None if label is None else details_url(change.entity, change.row)
-            lines.append((change, described(store(), change), name, url))
+            lines.append((change, what, name, url))
         return lines
 
 

@@ -29,7 +29,7 @@ from wtforms.validators import ValidationError as CSRFInvalid
 from kit import openapi, tokens
 from kit.auth import csrf
 from kit.errors import Changed, KitError, NotFound, ValidationError
-from kit.fields import FROM_JSON, TO_JSON, Field, Integer, Reference, Value
+from kit.fields import FROM_JSON, TO_JSON, Field, Integer, Reference, Value, as_json
 from kit.openapi import Json
 from kit.schema import VERSION
 from kit.store import After, Filter, Query, Repository, Row, store
@@ -317,8 +317,7 @@ def cursor_place(
 
 def make_cursor(repo: Repository, after: After) -> str:
     """An opaque, signed `_cursor`: the entity, the order, and the last row's sort value and id."""
-    convert = TO_JSON.get(repo.fields[after.sort].kind)
-    value = after.value if convert is None or after.value is None else convert(after.value)
+    value = as_json(repo.fields[after.sort], after.value)
     signer = URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT)  # no client can make or alter one
     return signer.dumps([repo.name, after.sort, after.desc, value, after.id])
 
@@ -569,7 +568,7 @@ def readyz() -> Any:
 def allow_origins(response: Response) -> Response:
     """Let the sites named in CORS_ORIGINS call the API from their pages; none by default."""
     origin = request.headers.get("Origin")
-    allowed = [o.strip().rstrip("/") for o in current_app.config["CORS_ORIGINS"].split(",") if o.strip()]
+    allowed = current_app.config["CORS_ORIGINS"]  # a list: kit/config.py reads the setting once
     if not origin or not request.path.startswith("/api/") or not allowed:
         return response
     if "*" in allowed:

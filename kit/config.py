@@ -164,7 +164,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
             check_bounds(setting, app.config[setting.name])
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_KB"] * 1024
     app.config["ALLOWED_HOSTS"] = host_names(app.config["ALLOWED_HOSTS"])
-    check_origins(app.config["CORS_ORIGINS"])
+    app.config["CORS_ORIGINS"] = origins(app.config["CORS_ORIGINS"])
     # as read, for `flask check-deploy`: the flask command sets DEBUG from FLASK_DEBUG instead
     app.extensions["kit.settings"] = {setting.name: app.config[setting.name] for setting in SETTINGS}
     if app.config["PRODUCTION"]:
@@ -181,12 +181,14 @@ def host_names(value: str | list[str] | None) -> list[str] | None:
     return names or None
 
 
-def check_origins(value: str) -> None:
-    """Refuse a CORS origin that no browser would send (an origin is scheme://host[:port], no path)."""
-    for origin in (o.strip().rstrip("/") for o in value.split(",") if o.strip()):
+def origins(value: str | list[str]) -> list[str]:
+    """CORS_ORIGINS as a list; one no browser would send (an origin is scheme://host[:port]) is refused."""
+    found = [o.strip().rstrip("/") for o in value.split(",")] if isinstance(value, str) else value
+    for origin in filter(None, found):
         scheme, _, rest = origin.partition("://")
         if origin != "*" and (scheme not in ("http", "https") or not rest or "/" in rest):
             raise SettingError(f"CORS_ORIGINS takes origins like https://app.example.com, not '{origin}'.")
+    return [origin for origin in found if origin]
 
 
 def warn_of_misspelt_names(from_file: Mapping[str, str | None]) -> None:

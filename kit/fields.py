@@ -38,6 +38,12 @@ FROM_JSON: dict[str, Callable[[Any], Any]] = {
 """TO_JSON undone: a stored value read back exactly (Field.parse might refuse one stored long ago)."""
 
 
+def as_json(field: Field, value: Value) -> Any:
+    """A cleaned value of `field` as JSON has it: the API's rows and cursors, a row's history."""
+    convert = TO_JSON.get(field.kind)
+    return value if convert is None or value is None else convert(value)
+
+
 class FieldError(ValueError):
     """A value that a field refuses; the message is shown to the user as is."""
 

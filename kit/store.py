@@ -38,7 +38,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.operators import custom_op
 
 from kit.errors import Changed, Conflict, InUse, NotFound, StartupError, ValidationError
-from kit.fields import TO_JSON, Boolean, DateTime, Field, FieldError, Integer, Reference, Value, row_id
+from kit.fields import Boolean, DateTime, Field, FieldError, Integer, Reference, Value, as_json, row_id
 from kit.schema import VERSION, DeclarationError, Entity, Schema, relation_name
 from kit.search import Search, contains, lower_text
 from kit.users import LOGIN_FAILURE, TOKEN, USER
@@ -547,12 +547,6 @@ class Store:
                 )
             where = (self.kinds.c.entity == entity) & self.kinds.c.field.in_(fields)
             conn.execute(self.kinds.update().where(where).values(declared=False))
-
-
-def as_json(f: Field, value: Value) -> Any:
-    """A cleaned value as the API and a row's history show it."""
-    convert = TO_JSON.get(f.kind)
-    return value if convert is None or value is None else convert(value)
 
 
 def add_column(conn: sa.Connection, column: sa.Column[Any]) -> None:
